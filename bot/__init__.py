@@ -1,0 +1,1 @@
+"""The interfaces (CLI, Discord) and the answering service they share."""

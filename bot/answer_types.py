@@ -1,0 +1,39 @@
+"""The answer as one typed structure that every interface renders."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+REFUSAL = "The articles don't say."
+
+
+class Citation(BaseModel):
+    """One quoted passage: `quote == article_text[start:end]` for the article at `source`."""
+
+    n: int
+    source: str
+    title: str
+    url: str | None
+    quote: str
+    start: int
+    end: int
+    score: float
+    article_id: str
+    date: str | None = None
+    lang: str | None = None
+
+
+class Answer(BaseModel):
+    question: str
+    answer: str
+    abstained: bool
+    citations: list[Citation] = Field(default_factory=list)
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+    # How the answer was made: "extractive", "generated", or "extractive-fallback".
+    mode: str = "extractive"
+    notes: list[str] = Field(default_factory=list)
+    # The standalone question that retrieval used, when a follow-up was rewritten.
+    search_query: str | None = None
+
+    def to_json_dict(self) -> dict[str, object]:
+        return self.model_dump(mode="json")

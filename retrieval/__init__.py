@@ -1,0 +1,1 @@
+"""Loading, chunking, embedding, storing and searching news articles."""

@@ -1,0 +1,75 @@
+"""Sentence and paragraph boundaries as character spans, so that quotes are exact slices."""
+
+from __future__ import annotations
+
+import re
+
+Span = tuple[int, int]
+
+# A sentence ends at . ! ? … (with closing quotes/brackets) when whitespace and a plausible
+# sentence start follow. Lower-case starts are not breaks: "5 km. de large" is one sentence.
+_BOUNDARY = re.compile(
+    r"""[.!?…]+["'”’»)\]]*(?=\s+["'“‘«(\[¿¡–—-]?\s*[A-ZÀ-ÖØ-ÞĀ-ſΑ-ΩА-Я0-9])"""
+    r"""|[。！？]+""",
+)
+# Tokens that end in a period without ending a sentence.
+_ABBREVIATIONS = frozenset(
+    """mr mrs ms dr prof sr jr st mt vs etc inc ltd co corp no nr art fig p pp vol ed eds
+    gen col lt sgt capt gov sen rep rev hon jan feb mar apr jun jul aug sep sept oct nov dec
+    m mm mme mlle me pr dr st ste cf env ca bzw usw z b dh evtl ggf nr sr sra srta dña ud uds
+    av avda""".split()
+)
+_LAST_WORD = re.compile(r"(\w+)\W*$")
+
+
+def _is_abbreviation(text: str, dot: int) -> bool:
+    match = _LAST_WORD.search(text, max(0, dot - 12), dot)
+    if not match:
+        return False
+    word = match.group(1)
+    # Single capitals are initials ("J. Smith"), except the pronoun-like "I" which is rare here.
+    return word.lower() in _ABBREVIATIONS or (len(word) == 1 and word.isupper())
+
+
+def _trim(text: str, start: int, end: int) -> Span | None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return (start, end) if end > start else None
+
+
+def paragraph_spans(text: str, start: int = 0, end: int | None = None) -> list[Span]:
+    """Non-empty lines (paragraphs, headings) between start and end."""
+    end = len(text) if end is None else end
+    spans: list[Span] = []
+    pos = start
+    while pos < end:
+        newline = text.find("\n", pos, end)
+        stop = end if newline == -1 else newline
+        span = _trim(text, pos, stop)
+        if span:
+            spans.append(span)
+        pos = stop + 1
+    return spans
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Span]:
+    """Sentences between start and end; a paragraph break always ends a sentence."""
+    spans: list[Span] = []
+    for p_start, p_end in paragraph_spans(text, start, end):
+        cursor = p_start
+        for match in _BOUNDARY.finditer(text, p_start, p_end):
+            stop = match.end()
+            if text[match.start()] == "." and match.end() - match.start() == 1 and _is_abbreviation(
+                text, match.start()
+            ):
+                continue
+            span = _trim(text, cursor, stop)
+            if span:
+                spans.append(span)
+            cursor = stop
+        span = _trim(text, cursor, p_end)
+        if span:
+            spans.append(span)
+    return spans
