@@ -42,7 +42,7 @@ class Settings(BaseSettings):
     top_k: int = 5
     answer_sentences: int = 2
     # Below this calibrated relevance (see BENCHMARKS.md) the bot says the articles don't say.
-    abstain_threshold: float = 0.5
+    abstain_threshold: float | None = None
     max_question_chars: int = 2000
 
     # Loading from the network.

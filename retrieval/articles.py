@@ -16,7 +16,7 @@ def content_hash(*parts: str) -> str:
 
 @dataclass(frozen=True)
 class Article:
-    """One article as loaded: its full text is the reference that every citation offset points into."""
+    """One article as loaded; every citation offset points into its full text."""
 
     text: str
     source: str

@@ -14,10 +14,82 @@ _BOUNDARY = re.compile(
 )
 # Tokens that end in a period without ending a sentence.
 _ABBREVIATIONS = frozenset(
-    """mr mrs ms dr prof sr jr st mt vs etc inc ltd co corp no nr art fig p pp vol ed eds
-    gen col lt sgt capt gov sen rep rev hon jan feb mar apr jun jul aug sep sept oct nov dec
-    m mm mme mlle me pr dr st ste cf env ca bzw usw z b dh evtl ggf nr sr sra srta dña ud uds
-    av avda""".split()
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "prof",
+        "sr",
+        "jr",
+        "st",
+        "mt",
+        "vs",
+        "etc",
+        "inc",
+        "ltd",
+        "co",
+        "corp",
+        "no",
+        "nr",
+        "art",
+        "fig",
+        "p",
+        "pp",
+        "vol",
+        "ed",
+        "eds",
+        "gen",
+        "col",
+        "lt",
+        "sgt",
+        "capt",
+        "gov",
+        "sen",
+        "rep",
+        "rev",
+        "hon",
+        "jan",
+        "feb",
+        "mar",
+        "apr",
+        "jun",
+        "jul",
+        "aug",
+        "sep",
+        "sept",
+        "oct",
+        "nov",
+        "dec",
+        "m",
+        "mm",
+        "mme",
+        "mlle",
+        "me",
+        "pr",
+        "dr",
+        "st",
+        "ste",
+        "cf",
+        "env",
+        "ca",
+        "bzw",
+        "usw",
+        "z",
+        "b",
+        "dh",
+        "evtl",
+        "ggf",
+        "nr",
+        "sr",
+        "sra",
+        "srta",
+        "dña",
+        "ud",
+        "uds",
+        "av",
+        "avda",
+    ]
 )
 _LAST_WORD = re.compile(r"(\w+)\W*$")
 
@@ -61,8 +133,10 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Sp
         cursor = p_start
         for match in _BOUNDARY.finditer(text, p_start, p_end):
             stop = match.end()
-            if text[match.start()] == "." and match.end() - match.start() == 1 and _is_abbreviation(
-                text, match.start()
+            if (
+                text[match.start()] == "."
+                and match.end() - match.start() == 1
+                and _is_abbreviation(text, match.start())
             ):
                 continue
             span = _trim(text, cursor, stop)

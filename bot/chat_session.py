@@ -1,0 +1,44 @@
+"""The interactive `newsbot chat` loop: readline editing, history, follow-ups in context."""
+
+from __future__ import annotations
+
+import contextlib
+from collections import deque
+
+from rich.console import Console
+
+from bot.errors import UserError
+from bot.followup import Turn
+from bot.render_cli import render_answer
+from bot.service import NewsService
+
+MAX_TURNS = 6
+EXIT_WORDS = frozenset({"exit", "quit", ":q", "/exit", "/quit"})
+
+
+def run_chat(service: NewsService, console: Console) -> int:
+    with contextlib.suppress(ImportError):
+        import readline  # noqa: F401  (line editing and history for input())
+    history: deque[Turn] = deque(maxlen=MAX_TURNS)
+    console.print("Ask about the articles. Empty line or 'exit' to leave, '/new' to start over.")
+    while True:
+        try:
+            question = input("you> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            console.print()
+            return 0
+        if not question or question.lower() in EXIT_WORDS:
+            return 0
+        if question == "/new":
+            history.clear()
+            console.print("[dim]New conversation.[/]")
+            continue
+        try:
+            answer = service.ask(question, history=list(history))
+        except UserError as error:
+            console.print(f"[red]{error}[/]")
+            continue
+        if answer.search_query:
+            console.print(f"[dim](searched for: {answer.search_query})[/]")
+        render_answer(console, answer)
+        history.append(Turn(question, answer.answer))

@@ -1,0 +1,200 @@
+"""The command line: ingest, ask, chat, sources, forget, rebuild, discord; it only renders."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from bot.errors import UserError
+from bot.settings import Settings, get_settings
+
+app = typer.Typer(
+    help="Ask questions about news articles; answers quote and cite the exact sentences.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir", help="Where the store lives (env NEWSBOT_DATA_DIR).", show_default=False
+    ),
+]
+Collection = Annotated[
+    str | None,
+    typer.Option(
+        "--collection", "-c", help="Collection name (env NEWSBOT_COLLECTION).", show_default=False
+    ),
+]
+
+
+def _settings(data_dir: Path | None, collection: str | None) -> Settings:
+    updates: dict[str, object] = {}
+    if data_dir is not None:
+        updates["data_dir"] = data_dir
+    if collection is not None:
+        updates["collection"] = collection
+    return get_settings().model_copy(update=updates)
+
+
+def _service(settings: Settings):  # -> NewsService; imported late to keep --help fast
+    from bot.service import NewsService
+
+    return NewsService(settings)
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    errors.print(f"[bold red]Error:[/] {message}", highlight=False)
+    return typer.Exit(code)
+
+
+def _user_errors() -> tuple[type[Exception], ...]:
+    from retrieval.embedders import EmbedderError
+    from retrieval.vector_index import StoreError
+
+    return (UserError, StoreError, EmbedderError)
+
+
+@app.command()
+def ingest(
+    inputs: Annotated[list[str], typer.Argument(help="Files, directories or http(s) URLs.")],
+    data_dir: DataDir = None,
+    collection: Collection = None,
+    allow_private: Annotated[
+        bool, typer.Option("--allow-private", help="Allow URLs on private or local addresses.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+) -> None:
+    """Add articles to the store; unchanged ones are skipped, changed ones replaced."""
+    from bot.render_cli import render_ingest_summary, track_ingest
+
+    settings = _settings(data_dir, collection)
+    try:
+        service = _service(settings)
+        with track_ingest(errors, enabled=not as_json) as on_item:
+            report = service.ingest(
+                inputs, on_item=on_item, allow_private_urls=allow_private or None
+            )
+    except _user_errors() as error:
+        raise _fail(str(error)) from None
+    if as_json:
+        print(json.dumps([item.__dict__ for item in report.items], ensure_ascii=False, indent=2))
+    else:
+        render_ingest_summary(console, report)
+    raise typer.Exit(report.exit_code)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in any language.")],
+    data_dir: DataDir = None,
+    collection: Collection = None,
+    source: Annotated[str | None, typer.Option(help="Only this source.")] = None,
+    lang: Annotated[
+        str | None, typer.Option(help="Only articles in this language (e.g. fr).")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only articles dated on or after (YYYY-MM-DD).")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Only articles dated on or before (YYYY-MM-DD).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+) -> None:
+    """Answer one question from the stored articles, with quoted, cited sentences."""
+    from bot.render_cli import render_answer
+    from retrieval.catalog import SearchFilters
+
+    settings = _settings(data_dir, collection)
+    filters = SearchFilters(source=source, lang=lang, date_from=since, date_to=until)
+    try:
+        answer = _service(settings).ask(question, filters=filters)
+    except _user_errors() as error:
+        raise _fail(str(error)) from None
+    if as_json:
+        print(json.dumps(answer.to_json_dict(), ensure_ascii=False, indent=2))
+    else:
+        render_answer(console, answer)
+
+
+@app.command()
+def chat(data_dir: DataDir = None, collection: Collection = None) -> None:
+    """An interactive session: follow-up questions keep the conversation's subject."""
+    from bot.chat_session import run_chat
+
+    settings = _settings(data_dir, collection)
+    try:
+        code = run_chat(_service(settings), console)
+    except _user_errors() as error:
+        raise _fail(str(error)) from None
+    raise typer.Exit(code)
+
+
+@app.command()
+def sources(
+    data_dir: DataDir = None,
+    collection: Collection = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """List what is in the store."""
+    from bot.render_cli import render_sources
+
+    settings = _settings(data_dir, collection)
+    try:
+        infos = _service(settings).sources()
+    except _user_errors() as error:
+        raise _fail(str(error)) from None
+    if as_json:
+        print(json.dumps([info.__dict__ for info in infos], ensure_ascii=False, indent=2))
+    else:
+        render_sources(console, infos, settings.collection)
+
+
+@app.command()
+def forget(
+    source: Annotated[str, typer.Argument(help="The source as `newsbot sources` lists it.")],
+    data_dir: DataDir = None,
+    collection: Collection = None,
+) -> None:
+    """Remove an article (all its chunks, vectors and index entries) from the store."""
+    settings = _settings(data_dir, collection)
+    try:
+        removed = _service(settings).forget(_normalize_source(source))
+    except _user_errors() as error:
+        raise _fail(str(error)) from None
+    if not removed:
+        raise _fail(f"no article from {source!r} is stored; see `newsbot sources`.", code=1)
+    console.print(f"Forgot {removed} article(s) from {source}.")
+
+
+def _normalize_source(source: str) -> str:
+    # Files are stored by absolute path; accept the relative path the user ingested with.
+    path = Path(source.split("#", 1)[0])
+    if "://" not in source and path.exists():
+        rest = source[len(source.split("#", 1)[0]) :]
+        return str(path.resolve()) + rest
+    return source
+
+
+@app.command()
+def discord() -> None:
+    """Run the Discord bot (token from DISCORD_TOKEN)."""
+    from bot.discord_bot.app import run_discord
+
+    raise typer.Exit(run_discord(get_settings()))
+
+
+def main() -> None:  # pragma: no cover - the console script calls `app`
+    app(prog_name="newsbot")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

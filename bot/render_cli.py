@@ -1,0 +1,99 @@
+"""Terminal rendering with rich: answers with their quoted sources, ingest progress and summary."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.markup import escape
+from rich.panel import Panel
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from bot.answer_types import Answer
+from bot.service import IngestReport, SourceInfo
+from retrieval.ingest import IngestItem
+
+_STATUS_STYLE = {"added": "green", "updated": "cyan", "unchanged": "dim", "failed": "red"}
+
+
+def render_answer(console: Console, answer: Answer) -> None:
+    style = "yellow" if answer.abstained else "bold"
+    console.print(Panel(escape(answer.answer), title="Answer", title_align="left", style=style))
+    for note in answer.notes:
+        console.print(f"[dim]{escape(note)}[/]")
+    for citation in answer.citations:
+        heading = escape(citation.title or citation.source)
+        where = escape(citation.url or citation.source)
+        console.print(
+            f"[bold][{citation.n}][/] {heading}\n"
+            f"    [dim]{where} · characters {citation.start}-{citation.end}"
+            f" · score {citation.score:.3f}[/]\n"
+            f"    “{escape(citation.quote)}”"
+        )
+
+
+@contextmanager
+def track_ingest(
+    console: Console, enabled: bool = True
+) -> Iterator[Callable[[IngestItem], None] | None]:
+    if not enabled:
+        yield None
+        return
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TextColumn("[green]{task.fields[added]} added[/] · {task.fields[other]} other"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+    task = progress.add_task("Ingesting", total=None, added=0, other=0)
+    counts = {"added": 0, "other": 0}
+
+    def on_item(item: IngestItem) -> None:
+        key = "added" if item.status in ("added", "updated") else "other"
+        counts[key] += 1
+        progress.update(task, description=f"Ingesting {item.source[-60:]}", **counts)
+
+    with progress:
+        yield on_item
+
+
+def render_ingest_summary(console: Console, report: IngestReport) -> None:
+    table = Table(title="Ingest summary", show_lines=False)
+    table.add_column("status")
+    table.add_column("source", overflow="fold")
+    table.add_column("chunks", justify="right")
+    table.add_column("detail", overflow="fold")
+    for item in report.items:
+        style = _STATUS_STYLE[item.status]
+        table.add_row(
+            f"[{style}]{item.status}[/]",
+            escape(item.source),
+            str(item.chunks or ""),
+            escape(item.reason or item.title),
+        )
+    console.print(table)
+    console.print(
+        f"{report.count('added')} added, {report.count('updated')} updated, "
+        f"{report.count('unchanged')} unchanged, {report.count('failed')} failed"
+    )
+
+
+def render_sources(console: Console, infos: Sequence[SourceInfo], collection: str) -> None:
+    if not infos:
+        console.print(
+            f"The collection {collection!r} is empty. "
+            "Add articles with `newsbot ingest PATH_OR_URL`."
+        )
+        return
+    table = Table(title=f"Sources in {collection}")
+    for column in ("source", "title", "date", "lang", "chunks"):
+        table.add_column(column, overflow="fold")
+    for info in infos:
+        table.add_row(
+            escape(info.source), escape(info.title), info.date or "", info.lang, str(info.chunks)
+        )
+    console.print(table)

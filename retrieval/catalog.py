@@ -1,0 +1,461 @@
+"""The per-collection catalog: articles with their full text, chunk spans, and the BM25 index.
+
+SQLite (one file per collection) is the record of what is ingested. Vectors live in Chroma; an
+article is searchable only once its state is 'ready', which is set in the same transaction that
+fills its lexical index, so the two indexes agree even after a crash (see `CollectionStore`).
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from retrieval.articles import Article, Chunk
+from retrieval.embedding_cache import connect_sqlite
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    article_id TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    title TEXT NOT NULL,
+    url TEXT,
+    date TEXT,
+    lang TEXT NOT NULL,
+    text TEXT NOT NULL,
+    n_chunks INTEGER NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'ready', 'deleting')),
+    added_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS articles_source ON articles (source);
+CREATE INDEX IF NOT EXISTS articles_state ON articles (state);
+CREATE TABLE IF NOT EXISTS chunks (
+    rowid INTEGER PRIMARY KEY,
+    chunk_id TEXT NOT NULL UNIQUE,
+    article_id TEXT NOT NULL REFERENCES articles (article_id),
+    idx INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_article ON chunks (article_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5 (
+    body, tokenize = 'unicode61 remove_diacritics 2'
+);
+"""
+
+# Digit groups are written "8000", "8 000", "8,000" or "8.000" depending on the language;
+# index and query them in one form so a number matches across languages.
+_DIGIT_GROUP = re.compile(r"(?<=\d)[\s,.'\u00a0\u202f](?=\d{3}(?!\d))")
+_WORD = re.compile(r"\w+", re.UNICODE)
+# Words too common to carry a match; a short list across the corpus languages.
+_STOPWORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "did",
+        "do",
+        "does",
+        "for",
+        "from",
+        "had",
+        "has",
+        "have",
+        "how",
+        "i",
+        "in",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "that",
+        "the",
+        "their",
+        "them",
+        "there",
+        "these",
+        "they",
+        "this",
+        "to",
+        "was",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "why",
+        "will",
+        "with",
+        "would",
+        "many",
+        "much",
+        "le",
+        "la",
+        "les",
+        "un",
+        "une",
+        "des",
+        "du",
+        "de",
+        "et",
+        "en",
+        "est",
+        "que",
+        "qui",
+        "dans",
+        "pour",
+        "par",
+        "sur",
+        "au",
+        "aux",
+        "ce",
+        "ces",
+        "il",
+        "elle",
+        "ils",
+        "der",
+        "die",
+        "das",
+        "und",
+        "ist",
+        "ein",
+        "eine",
+        "einer",
+        "den",
+        "dem",
+        "des",
+        "im",
+        "in",
+        "zu",
+        "mit",
+        "von",
+        "auf",
+        "für",
+        "wie",
+        "was",
+        "wer",
+        "el",
+        "los",
+        "las",
+        "y",
+        "es",
+        "en",
+        "un",
+        "una",
+        "del",
+        "que",
+        "por",
+        "con",
+        "para",
+        "como",
+        "qué",
+        "cuál",
+        "quién",
+        "cuántos",
+        "cuántas",
+    ]
+)
+
+
+def normalize_for_index(text: str) -> str:
+    return _DIGIT_GROUP.sub("", text)
+
+
+def lexical_terms(query: str) -> list[str]:
+    terms = []
+    for word in _WORD.findall(normalize_for_index(query).lower()):
+        if word in _STOPWORDS or (len(word) < 2 and not word.isdigit()):
+            continue
+        terms.append(word)
+    return list(dict.fromkeys(terms))
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    source: str | None = None
+    lang: str | None = None
+    date_from: str | None = None  # ISO dates, inclusive
+    date_to: str | None = None
+
+    def is_empty(self) -> bool:
+        return not (self.source or self.lang or self.date_from or self.date_to)
+
+    def sql(self, alias: str = "a") -> tuple[str, list[str]]:
+        clauses, params = [], []
+        if self.source:
+            clauses.append(f"{alias}.source = ?")
+            params.append(self.source)
+        if self.lang:
+            clauses.append(f"{alias}.lang = ?")
+            params.append(self.lang)
+        if self.date_from:
+            clauses.append(f"{alias}.date >= ?")
+            params.append(self.date_from)
+        if self.date_to:
+            clauses.append(f"{alias}.date <= ?")
+            params.append(self.date_to)
+        return " AND ".join(clauses), params
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    article_id: str
+    source: str
+    title: str
+    url: str | None
+    date: str | None
+    lang: str
+    n_chunks: int
+    state: str
+    added_at: str
+
+
+@dataclass(frozen=True)
+class ChunkRecord:
+    chunk_id: str
+    article_id: str
+    start: int
+    end: int
+    article_text: str
+    source: str
+    title: str
+    url: str | None
+    date: str | None
+    lang: str
+
+    @property
+    def text(self) -> str:
+        return self.article_text[self.start : self.end]
+
+
+_ARTICLE_COLUMNS = "article_id, source, title, url, date, lang, n_chunks, state, added_at"
+
+
+class Catalog:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db = connect_sqlite(path)
+        self._lock = threading.RLock()
+        self._db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self._db.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    # --- metadata -------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._transaction() as db:
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    # --- reading ---------------------------------------------------------------------------
+    def article(self, article_id: str) -> ArticleRecord | None:
+        with self._lock:
+            row = self._db.execute(
+                f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE article_id = ?", (article_id,)
+            ).fetchone()
+        return ArticleRecord(*row) if row else None
+
+    def article_text(self, article_id: str) -> str | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT text FROM articles WHERE article_id = ?", (article_id,)
+            ).fetchone()
+        return row[0] if row else None
+
+    def articles(self, source: str | None = None, state: str = "ready") -> list[ArticleRecord]:
+        query = f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE state = ?"
+        params: list[str] = [state]
+        if source is not None:
+            query += " AND source = ?"
+            params.append(source)
+        with self._lock:
+            rows = self._db.execute(query + " ORDER BY added_at, source", params).fetchall()
+        return [ArticleRecord(*row) for row in rows]
+
+    def ready_count(self) -> int:
+        with self._lock:
+            return int(
+                self._db.execute("SELECT COUNT(*) FROM articles WHERE state = 'ready'").fetchone()[
+                    0
+                ]
+            )
+
+    def chunk_count(self) -> int:
+        with self._lock:
+            return int(
+                self._db.execute(
+                    "SELECT COUNT(*) FROM chunks c JOIN articles a USING (article_id)"
+                    " WHERE a.state = 'ready'"
+                ).fetchone()[0]
+            )
+
+    def chunk_ids(self, article_ids: Sequence[str]) -> list[str]:
+        ids: list[str] = []
+        with self._lock:
+            for i in range(0, len(article_ids), 500):
+                part = list(article_ids[i : i + 500])
+                marks = ",".join("?" * len(part))
+                ids.extend(
+                    row[0]
+                    for row in self._db.execute(
+                        f"SELECT chunk_id FROM chunks WHERE article_id IN ({marks})", part
+                    )
+                )
+        return ids
+
+    def ready_chunks(self, chunk_ids: Sequence[str]) -> dict[str, ChunkRecord]:
+        """Chunks of ready articles only: a half-written article is never shown."""
+        found: dict[str, ChunkRecord] = {}
+        with self._lock:
+            for i in range(0, len(chunk_ids), 500):
+                part = list(chunk_ids[i : i + 500])
+                marks = ",".join("?" * len(part))
+                rows = self._db.execute(
+                    "SELECT c.chunk_id, c.article_id, c.start, c.end, a.text, a.source, a.title,"
+                    " a.url, a.date, a.lang FROM chunks c JOIN articles a USING (article_id)"
+                    f" WHERE a.state = 'ready' AND c.chunk_id IN ({marks})",
+                    part,
+                ).fetchall()
+                for row in rows:
+                    found[row[0]] = ChunkRecord(*row)
+        return found
+
+    def lexical_search(
+        self, query: str, limit: int, filters: SearchFilters | None = None
+    ) -> list[tuple[str, float]]:
+        """BM25 over chunk text; returns (chunk_id, score) with higher scores better."""
+        terms = lexical_terms(query)
+        if not terms:
+            return []
+        match = " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
+        where, params = (filters or SearchFilters()).sql("a")
+        sql = (
+            "SELECT c.chunk_id, bm25(chunks_fts) AS rank FROM chunks_fts"
+            " JOIN chunks c ON c.rowid = chunks_fts.rowid"
+            " JOIN articles a ON a.article_id = c.article_id"
+            " WHERE chunks_fts MATCH ? AND a.state = 'ready'"
+            + (f" AND {where}" if where else "")
+            + " ORDER BY rank LIMIT ?"
+        )
+        with self._lock:
+            rows = self._db.execute(sql, [match, *params, limit]).fetchall()
+        return [(chunk_id, -float(rank)) for chunk_id, rank in rows]
+
+    # --- writing (see CollectionStore for the order of operations) ---------------------------
+    def begin(self, batch: Sequence[tuple[Article, Sequence[Chunk]]]) -> None:
+        """Record articles as pending before their vectors are written."""
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        with self._transaction() as db:
+            for article, chunks in batch:
+                db.execute(
+                    "INSERT OR REPLACE INTO articles (article_id, source, title, url, date, lang,"
+                    " text, n_chunks, state, added_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
+                    (
+                        article.id,
+                        article.source,
+                        article.title,
+                        article.url,
+                        article.date,
+                        article.lang,
+                        article.text,
+                        len(chunks),
+                        now,
+                    ),
+                )
+                db.executemany(
+                    "INSERT OR REPLACE INTO chunks (chunk_id, article_id, idx, start, end)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    [(c.id, c.article_id, c.index, c.start, c.end) for c in chunks],
+                )
+
+    def finish(self, article_ids: Sequence[str], replaced_ids: Sequence[str]) -> None:
+        """Make articles searchable and retire the versions they replace, atomically."""
+        with self._transaction() as db:
+            for article_id in article_ids:
+                text = db.execute(
+                    "SELECT text FROM articles WHERE article_id = ?", (article_id,)
+                ).fetchone()[0]
+                rows = db.execute(
+                    "SELECT rowid, start, end FROM chunks WHERE article_id = ?", (article_id,)
+                ).fetchall()
+                db.execute(
+                    f"DELETE FROM chunks_fts WHERE rowid IN ({','.join('?' * len(rows))})",
+                    [r[0] for r in rows],
+                )
+                db.executemany(
+                    "INSERT INTO chunks_fts (rowid, body) VALUES (?, ?)",
+                    [(rowid, normalize_for_index(text[s:e])) for rowid, s, e in rows],
+                )
+                db.execute(
+                    "UPDATE articles SET state = 'ready' WHERE article_id = ?", (article_id,)
+                )
+            self._set_state(db, replaced_ids, "deleting")
+
+    def mark_deleting(self, article_ids: Sequence[str]) -> None:
+        with self._transaction() as db:
+            self._set_state(db, article_ids, "deleting")
+
+    @staticmethod
+    def _set_state(db: sqlite3.Connection, article_ids: Sequence[str], state: str) -> None:
+        db.executemany(
+            "UPDATE articles SET state = ? WHERE article_id = ?",
+            [(state, article_id) for article_id in article_ids],
+        )
+
+    def purge(self, article_ids: Sequence[str]) -> None:
+        """Remove articles and their chunks from the catalog and the lexical index."""
+        with self._transaction() as db:
+            for article_id in article_ids:
+                db.execute(
+                    "DELETE FROM chunks_fts WHERE rowid IN"
+                    " (SELECT rowid FROM chunks WHERE article_id = ?)",
+                    (article_id,),
+                )
+                db.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
+                db.execute("DELETE FROM articles WHERE article_id = ?", (article_id,))
+
+    def unfinished(self) -> tuple[list[str], list[str]]:
+        """(pending, deleting) article ids: work a crash interrupted."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT article_id, state FROM articles WHERE state != 'ready'"
+            ).fetchall()
+        pending = [a for a, s in rows if s == "pending"]
+        deleting = [a for a, s in rows if s == "deleting"]
+        return pending, deleting
+
+    def all_chunk_ids(self) -> set[str]:
+        with self._lock:
+            return {row[0] for row in self._db.execute("SELECT chunk_id FROM chunks")}

@@ -1,0 +1,107 @@
+"""A persistent text-hash -> vector cache, so no text is ever embedded twice by the same model."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from retrieval.embedders import ArrayEmbeddings
+
+
+def text_key(text: str) -> bytes:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()[:16]
+
+
+def connect_sqlite(path: Path) -> sqlite3.Connection:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Autocommit mode: transactions are opened explicitly where several writes must agree.
+    connection = sqlite3.connect(path, timeout=60, check_same_thread=False, isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    connection.execute("PRAGMA busy_timeout=60000")
+    return connection
+
+
+class EmbeddingCache:
+    """Vectors keyed by (model id, text hash); safe to share between processes (SQLite WAL)."""
+
+    def __init__(self, path: Path) -> None:
+        self._db = connect_sqlite(path)
+        self._lock = threading.Lock()
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS vectors ("
+            " model TEXT NOT NULL, key BLOB NOT NULL, vector BLOB NOT NULL,"
+            " PRIMARY KEY (model, key)) WITHOUT ROWID"
+        )
+
+    def get(self, model: str, keys: Sequence[bytes]) -> dict[bytes, np.ndarray]:
+        found: dict[bytes, np.ndarray] = {}
+        unique = list(dict.fromkeys(keys))
+        with self._lock:
+            for i in range(0, len(unique), 500):
+                part = unique[i : i + 500]
+                marks = ",".join("?" * len(part))
+                rows = self._db.execute(
+                    f"SELECT key, vector FROM vectors WHERE model = ? AND key IN ({marks})",
+                    [model, *part],
+                ).fetchall()
+                for key, blob in rows:
+                    found[key] = np.frombuffer(blob, dtype=np.float32)
+        return found
+
+    def put(self, model: str, items: Sequence[tuple[bytes, np.ndarray]]) -> None:
+        if not items:
+            return
+        with self._lock:
+            self._db.execute("BEGIN")
+            self._db.executemany(
+                "INSERT OR IGNORE INTO vectors (model, key, vector) VALUES (?, ?, ?)",
+                [(model, key, np.asarray(v, dtype=np.float32).tobytes()) for key, v in items],
+            )
+            self._db.execute("COMMIT")
+
+    def close(self) -> None:
+        self._db.close()
+
+
+class CachedEmbeddings(ArrayEmbeddings):
+    """Wraps a backend: passages come from the cache when known, new ones are embedded once."""
+
+    def __init__(self, backend: ArrayEmbeddings, cache: EmbeddingCache) -> None:
+        self.backend = backend
+        self.cache = cache
+        self.model_id = backend.model_id
+        self.dim = backend.dim
+        self.embedded_count = 0
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        keys = [text_key(t) for t in texts]
+        known = self.cache.get(self.model_id, keys)
+        missing: dict[bytes, str] = {}
+        for key, text in zip(keys, texts, strict=True):
+            if key not in known and key not in missing:
+                missing[key] = text
+        if missing:
+            vectors = self.backend.embed_passages(list(missing.values()))
+            fresh = list(zip(missing.keys(), vectors, strict=True))
+            self.cache.put(self.model_id, fresh)
+            known.update(fresh)
+            self.embedded_count += len(fresh)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.vstack([known[key] for key in keys])
+
+    def cached_passages(self, texts: Sequence[str]) -> dict[bytes, np.ndarray]:
+        """Vectors of the texts already embedded, without embedding anything new."""
+        return self.cache.get(self.model_id, [text_key(t) for t in texts])
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.backend.embed_queries(texts)
+
+    def count_tokens(self, text: str) -> int | None:
+        return self.backend.count_tokens(text)

@@ -1,0 +1,163 @@
+"""Hybrid search: dense chunk vectors reranked by their best sentence, fused with BM25 by RRF."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from retrieval.catalog import ChunkRecord, SearchFilters
+from retrieval.embedding_cache import CachedEmbeddings, text_key
+from retrieval.sentences import sentence_spans
+from retrieval.store import CollectionStore
+
+RRF_K = 60
+# Cross-lingually BM25 finds mostly noise, so it speaks only through the terms that survive
+# translation (names, numbers) and with a smaller weight than the dense ranking (BENCHMARKS.md).
+LEXICAL_WEIGHT = 0.5
+_STRONG_TERM = re.compile(r"\d+(?:[.,]\d+)?|[A-ZÀ-ÖØ-Þ][\w'’-]*|\w*[A-Z]\w*[A-Z]\w*")
+
+
+@dataclass(frozen=True)
+class SentenceScore:
+    start: int
+    end: int
+    similarity: float
+
+
+@dataclass
+class Hit:
+    chunk: ChunkRecord
+    collection: str
+    chunk_similarity: float
+    sentences: list[SentenceScore]
+    lexical_score: float | None = None
+    score: float = 0.0
+
+    @property
+    def best_sentence_similarity(self) -> float:
+        return max((s.similarity for s in self.sentences), default=-1.0)
+
+    @property
+    def evidence(self) -> float:
+        """How well the chunk answers: mean of chunk and best-sentence similarity."""
+        return (self.chunk_similarity + self.best_sentence_similarity) / 2
+
+
+@dataclass
+class SearchResult:
+    query: str
+    hits: list[Hit]
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+def strong_terms(query: str) -> str:
+    """Names and numbers of the question, the words that read the same in every language."""
+    words = query.split()
+    kept = []
+    for position, word in enumerate(words):
+        for match in _STRONG_TERM.finditer(word):
+            token = match.group(0)
+            # The first word of a question is capitalised by grammar, not because it is a name.
+            if position == 0 and not token[0].isdigit() and not token.isupper():
+                continue
+            kept.append(token)
+    return " ".join(kept)
+
+
+def _score_sentences(
+    embeddings: CachedEmbeddings, query_vector: np.ndarray, records: Sequence[ChunkRecord]
+) -> dict[str, list[SentenceScore]]:
+    spans = {
+        r.chunk_id: sentence_spans(r.article_text, r.start, r.end) or [(r.start, r.end)]
+        for r in records
+    }
+    texts = {
+        text_key(r.article_text[s:e]): r.article_text[s:e]
+        for r in records
+        for s, e in spans[r.chunk_id]
+    }
+    vectors = embeddings.cached_passages(list(texts.values()))
+    missing = [t for k, t in texts.items() if k not in vectors]
+    if missing:
+        # Only when the cache was lost or filled by an older version: embed once, cached after.
+        for text, vector in zip(missing, embeddings.embed_passages(missing), strict=True):
+            vectors[text_key(text)] = vector
+    scored: dict[str, list[SentenceScore]] = {}
+    for r in records:
+        scored[r.chunk_id] = [
+            SentenceScore(s, e, float(vectors[text_key(r.article_text[s:e])] @ query_vector))
+            for s, e in spans[r.chunk_id]
+        ]
+    return scored
+
+
+def search_hybrid(
+    query: str,
+    stores: Sequence[CollectionStore],
+    embeddings: CachedEmbeddings,
+    k: int = 5,
+    filters: SearchFilters | None = None,
+    candidates: int = 30,
+    lexical_weight: float = LEXICAL_WEIGHT,
+    use_lexical: bool = True,
+    rerank_sentences: bool = True,
+) -> SearchResult:
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    query_vector = embeddings.embed_queries([query])[0]
+    timings["embed_query"] = (time.perf_counter() - started) * 1000
+
+    started = time.perf_counter()
+    hits: dict[tuple[str, str], Hit] = {}
+    lexical_query = strong_terms(query) if use_lexical else ""
+    for store in stores:
+        dense = store.vectors.search(query_vector, candidates, filters)
+        lexical = (
+            store.catalog.lexical_search(lexical_query, candidates, filters)
+            if lexical_query
+            else []
+        )
+        records = store.catalog.ready_chunks([c for c, _ in dense] + [c for c, _ in lexical])
+        dense_sim = dict(dense)
+        missing = [c for c, _ in lexical if c not in dense_sim and c in records]
+        if missing:
+            for chunk_id, vector in store.vectors.vectors(missing).items():
+                dense_sim[chunk_id] = float(vector @ query_vector)
+        lexical_scores = dict(lexical)
+        for chunk_id, record in records.items():
+            hits[(store.name, chunk_id)] = Hit(
+                chunk=record,
+                collection=store.name,
+                chunk_similarity=dense_sim.get(chunk_id, -1.0),
+                sentences=[],
+                lexical_score=lexical_scores.get(chunk_id),
+            )
+    timings["retrieve"] = (time.perf_counter() - started) * 1000
+
+    started = time.perf_counter()
+    all_hits = list(hits.values())
+    sentence_scores = _score_sentences(embeddings, query_vector, [h.chunk for h in all_hits])
+    for hit in all_hits:
+        hit.sentences = sentence_scores[hit.chunk.chunk_id]
+
+    def dense_key(h: Hit) -> float:
+        if rerank_sentences:
+            return h.chunk_similarity + h.best_sentence_similarity
+        return h.chunk_similarity
+
+    for rank, hit in enumerate(sorted(all_hits, key=dense_key, reverse=True)):
+        hit.score = 1.0 / (RRF_K + rank + 1)
+    lexical_hits = sorted(
+        (h for h in all_hits if h.lexical_score is not None),
+        key=lambda h: h.lexical_score or 0.0,
+        reverse=True,
+    )
+    for rank, hit in enumerate(lexical_hits):
+        hit.score += lexical_weight / (RRF_K + rank + 1)
+    ranked = sorted(all_hits, key=lambda h: h.score, reverse=True)[:k]
+    timings["rerank"] = (time.perf_counter() - started) * 1000
+    return SearchResult(query=query, hits=ranked, timings_ms=timings)

@@ -1,0 +1,135 @@
+"""One named collection: catalog (text, spans, BM25) and Chroma vectors, kept in agreement.
+
+Write order, so that a crash anywhere leaves a state the next open repairs:
+1. catalog: articles recorded as 'pending' (not searchable);
+2. Chroma: chunk vectors upserted (ids derive from article hash + position: idempotent);
+3. catalog, one transaction: lexical rows written, articles 'ready', replaced versions 'deleting';
+4. Chroma: vectors of replaced versions deleted; 5. catalog: replaced versions purged.
+On open, 'pending' and 'deleting' articles have their vectors deleted and rows purged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import chromadb
+
+from retrieval.articles import Article, Chunk
+from retrieval.catalog import ArticleRecord, Catalog
+from retrieval.embedding_cache import CachedEmbeddings
+from retrieval.sentences import sentence_spans
+from retrieval.vector_index import VectorIndex, check_collection_name
+
+
+@dataclass(frozen=True)
+class PlannedArticle:
+    article: Article
+    chunks: Sequence[Chunk]
+    replaces: Sequence[str]  # article ids of older versions from the same source
+
+
+@dataclass(frozen=True)
+class ConsistencyReport:
+    ready_articles: int
+    catalog_chunks: int
+    vector_chunks: int
+    missing_vectors: int
+    orphan_vectors: int
+    unfinished_articles: int
+
+    @property
+    def consistent(self) -> bool:
+        return not (self.missing_vectors or self.orphan_vectors or self.unfinished_articles)
+
+
+def sentence_texts(article_text: str, chunk: Chunk) -> list[str]:
+    return [article_text[s:e] for s, e in sentence_spans(article_text, chunk.start, chunk.end)]
+
+
+class CollectionStore:
+    def __init__(
+        self,
+        name: str,
+        data_dir: Path,
+        client: chromadb.ClientAPI,
+        embeddings: CachedEmbeddings,
+    ) -> None:
+        self.name = check_collection_name(name)
+        self.embeddings = embeddings
+        self.catalog = Catalog(data_dir / "collections" / f"{name}.sqlite")
+        self.vectors = VectorIndex(client, name, embeddings)
+        self.repair()
+
+    def close(self) -> None:
+        self.catalog.close()
+
+    def repair(self) -> int:
+        """Finish or undo what an interrupted run left; returns how many articles it touched."""
+        pending, deleting = self.catalog.unfinished()
+        stale = pending + deleting
+        if stale:
+            self.vectors.delete(self.catalog.chunk_ids(stale))
+            self.catalog.purge(stale)
+        return len(stale)
+
+    def is_empty(self) -> bool:
+        return self.catalog.ready_count() == 0
+
+    def write(self, planned: Sequence[PlannedArticle]) -> None:
+        if not planned:
+            return
+        self.catalog.begin([(p.article, p.chunks) for p in planned])
+        ids, texts, metadatas, extra = [], [], [], []
+        for p in planned:
+            a = p.article
+            for chunk in p.chunks:
+                ids.append(chunk.id)
+                texts.append(chunk.text)
+                metadatas.append(
+                    {
+                        "article_id": a.id,
+                        "source": a.source,
+                        "title": a.title,
+                        "url": a.url,
+                        "date": a.date,
+                        "lang": a.lang,
+                        "start": chunk.start,
+                        "end": chunk.end,
+                    }
+                )
+                extra.extend(sentence_texts(a.text, chunk))
+        # Sentence vectors feed answer selection and reranking; embedding them with the chunks
+        # keeps one batched pass over the model and makes asking need only the query's vector.
+        self.embeddings.embed_passages(texts + extra)
+        self.vectors.add(ids, texts, metadatas)
+        replaced = [old for p in planned for old in p.replaces]
+        self.catalog.finish([p.article.id for p in planned], replaced)
+        self._remove(replaced)
+
+    def _remove(self, article_ids: Sequence[str]) -> None:
+        if not article_ids:
+            return
+        self.vectors.delete(self.catalog.chunk_ids(article_ids))
+        self.catalog.purge(article_ids)
+
+    def forget(self, source: str) -> list[ArticleRecord]:
+        records = self.catalog.articles(source=source)
+        ids = [r.article_id for r in records]
+        self.catalog.mark_deleting(ids)
+        self._remove(ids)
+        return records
+
+    def check_consistency(self) -> ConsistencyReport:
+        catalog_ids = self.catalog.all_chunk_ids()
+        vector_ids = self.vectors.all_ids()
+        pending, deleting = self.catalog.unfinished()
+        return ConsistencyReport(
+            ready_articles=self.catalog.ready_count(),
+            catalog_chunks=len(catalog_ids),
+            vector_chunks=len(vector_ids),
+            missing_vectors=len(catalog_ids - vector_ids),
+            orphan_vectors=len(vector_ids - catalog_ids),
+            unfinished_articles=len(pending) + len(deleting),
+        )
