@@ -107,6 +107,12 @@ def ask(
     until: Annotated[
         str | None, typer.Option(help="Only articles dated on or before (YYYY-MM-DD).")
     ] = None,
+    mode: Annotated[
+        str | None,
+        typer.Option(
+            help="extractive (quotes only) or generate (an LLM writes, citations checked)."
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
 ) -> None:
     """Answer one question from the stored articles, with quoted, cited sentences."""
@@ -115,10 +121,26 @@ def ask(
 
     settings = _settings(data_dir, collection)
     filters = SearchFilters(source=source, lang=lang, date_from=since, date_to=until)
+    if mode not in (None, "extractive", "generate"):
+        raise _fail(f"--mode must be extractive or generate, not {mode!r}")
+    streamed: list[str] = []
+
+    def on_token(token: str) -> None:
+        if not as_json:
+            streamed.append(token)
+            console.print(token, end="", markup=False, highlight=False)
+
     try:
-        answer = _service(settings).ask(question, filters=filters)
+        answer = _service(settings).ask(
+            question,
+            filters=filters,
+            mode=mode,
+            on_token=on_token,  # type: ignore[arg-type]
+        )
     except _user_errors() as error:
         raise _fail(str(error)) from None
+    if streamed:
+        console.print()
     if as_json:
         print(json.dumps(answer.to_json_dict(), ensure_ascii=False, indent=2))
     else:

@@ -6,11 +6,12 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
 from retrieval.loading import LoadFailure, LoadOptions, iter_articles
 
 from bot.answer_types import Answer
-from bot.errors import EmptyStoreError, QuestionError
+from bot.errors import EmptyStoreError, QuestionError, UserError
 from bot.extractive import extractive_answer
 from bot.followup import Turn, standalone_question
 from bot.settings import Settings
@@ -22,6 +23,11 @@ from retrieval.ingest import IngestItem, ingest_articles
 from retrieval.search import search_hybrid
 from retrieval.store import CollectionStore
 from retrieval.vector_index import open_chroma_client
+
+if TYPE_CHECKING:
+    from bot.generation import AnswerGenerator
+
+Mode = Literal["extractive", "generate"]
 
 __all__ = ["IngestItem", "IngestReport", "NewsService", "SourceInfo", "Turn"]
 
@@ -61,6 +67,7 @@ class NewsService:
         self._embeddings: CachedEmbeddings | None = None
         self._client = None
         self._stores: dict[str, CollectionStore] = {}
+        self._generator: AnswerGenerator | None = None
 
     # --- wiring ----------------------------------------------------------------------------
     @property
@@ -99,6 +106,22 @@ class NewsService:
             self._stores.clear()
 
     @property
+    def generator(self) -> AnswerGenerator:
+        """The LLM answerer, built on first use; a UserError when none is configured."""
+        with self._lock:
+            if self._generator is None:
+                if self.settings.llm_backend == "none":
+                    raise UserError(
+                        "No LLM is configured for generated answers: set NEWSBOT_LLM_BACKEND "
+                        "(openai or ollama), NEWSBOT_LLM_BASE_URL and NEWSBOT_LLM_MODEL, "
+                        "or ask without --mode generate."
+                    )
+                from bot.generation import make_generator
+
+                self._generator = make_generator(self.settings)
+            return self._generator
+
+    @property
     def abstain_threshold(self) -> float:
         if self.settings.abstain_threshold is not None:
             return self.settings.abstain_threshold
@@ -124,9 +147,15 @@ class NewsService:
         collections: Sequence[str] | None = None,
         history: Sequence[Turn] = (),
         filters: SearchFilters | None = None,
+        mode: Mode | None = None,
+        on_token: Callable[[str], None] | None = None,
     ) -> Answer:
+        """Answer from the stored articles; `mode` defaults to generate when an LLM is set."""
         started = time.perf_counter()
         question = self.check_question(question)
+        if mode is None:
+            mode = "extractive" if self.settings.llm_backend == "none" else "generate"
+        generator = self.generator if mode == "generate" else None
         stores = [self.store(name) for name in (collections or [self.settings.collection])]
         if all(store.is_empty() for store in stores):
             names = ", ".join(store.name for store in stores)
@@ -134,7 +163,10 @@ class NewsService:
                 f"Nothing is ingested yet in {names}. Add articles first, e.g. "
                 "`newsbot ingest samples/` or `newsbot ingest https://example.com/article`."
             )
-        query = standalone_question(question, history)
+        if generator is not None and history:
+            query = generator.rewrite(question, history)
+        else:
+            query = standalone_question(question, history)
         result = search_hybrid(
             query, stores, self.embeddings, k=self.settings.top_k, filters=filters
         )
@@ -142,6 +174,8 @@ class NewsService:
         answer = extractive_answer(
             question, result.hits, self.abstain_threshold, self.settings.answer_sentences
         )
+        if generator is not None:
+            answer = generator.generate(question, result.hits, answer, on_token=on_token)
         timings = dict(result.timings_ms)
         timings["answer"] = (time.perf_counter() - answer_started) * 1000
         timings["total"] = (time.perf_counter() - started) * 1000
