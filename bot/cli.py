@@ -207,6 +207,18 @@ def _normalize_source(source: str) -> str:
 
 
 @app.command()
+def rebuild(data_dir: DataDir = None, collection: Collection = None) -> None:
+    """Re-embed every stored article with the configured embedding model."""
+    settings = _settings(data_dir, collection)
+    with console.status("Re-embedding the stored articles..."):
+        try:
+            count = _service(settings).rebuild()
+        except _user_errors() as error:
+            raise _fail(str(error)) from None
+    console.print(f"Rebuilt {settings.collection!r}: {count} article(s) re-embedded.")
+
+
+@app.command()
 def discord() -> None:
     """Run the Discord bot (token from DISCORD_TOKEN)."""
     from bot.discord_bot.app import run_discord

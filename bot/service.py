@@ -8,8 +8,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from retrieval.loading import LoadFailure, LoadOptions, iter_articles
-
 from bot.answer_types import Answer
 from bot.errors import EmptyStoreError, QuestionError, UserError
 from bot.extractive import extractive_answer
@@ -20,6 +18,7 @@ from retrieval.catalog import SearchFilters
 from retrieval.embedders import make_embeddings
 from retrieval.embedding_cache import CachedEmbeddings, EmbeddingCache
 from retrieval.ingest import IngestItem, ingest_articles
+from retrieval.loading import LoadFailure, LoadOptions, iter_articles
 from retrieval.search import search_hybrid
 from retrieval.store import CollectionStore
 from retrieval.vector_index import open_chroma_client
@@ -219,6 +218,21 @@ class NewsService:
     # --- managing --------------------------------------------------------------------------
     def forget(self, source: str, *, collection: str | None = None) -> int:
         return len(self.store(collection).forget(source))
+
+    def rebuild(self, *, collection: str | None = None) -> int:
+        """Re-embed every stored article with the configured model; returns the article count."""
+        name = collection or self.settings.collection
+        with self._lock:
+            old = self._stores.pop(name, None)
+            if old is not None:
+                old.close()
+            self.store(name)  # opens the client and the embeddings
+            self._stores.pop(name).close()
+            store = CollectionStore(
+                name, self.settings.data_dir, self._client, self.embeddings, rebuild=True
+            )
+            self._stores[name] = store
+        return store.catalog.ready_count()
 
     def sources(self, *, collections: Sequence[str] | None = None) -> list[SourceInfo]:
         infos = []

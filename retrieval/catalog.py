@@ -456,6 +456,20 @@ class Catalog:
         deleting = [a for a, s in rows if s == "deleting"]
         return pending, deleting
 
+    def chunks_of(self, article_ids: Sequence[str]) -> list[ChunkRecord]:
+        """Every chunk of these articles, whatever their state (used to re-embed them)."""
+        records: list[ChunkRecord] = []
+        with self._lock:
+            for article_id in article_ids:
+                rows = self._db.execute(
+                    "SELECT c.chunk_id, c.article_id, c.start, c.end, a.text, a.source, a.title,"
+                    " a.url, a.date, a.lang FROM chunks c JOIN articles a USING (article_id)"
+                    " WHERE c.article_id = ? ORDER BY c.idx",
+                    (article_id,),
+                ).fetchall()
+                records.extend(ChunkRecord(*row) for row in rows)
+        return records
+
     def all_chunk_ids(self) -> set[str]:
         with self._lock:
             return {row[0] for row in self._db.execute("SELECT chunk_id FROM chunks")}

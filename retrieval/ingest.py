@@ -68,6 +68,10 @@ def ingest_articles(
         if article.id in planned_ids or store.catalog.article(article.id) is not None:
             report(IngestItem(article.source, "unchanged", title=article.title))
             continue
+        if any(p.article.source == article.source for p in planned):
+            # Two versions of one source in a batch: the later must see the earlier as stored.
+            flush()
+            chunk_total = 0
         older = [r.article_id for r in store.catalog.articles(source=article.source)]
         chunks = chunk_article(article, count_tokens=count_tokens)
         if not chunks:

@@ -17,7 +17,7 @@ from pathlib import Path
 import chromadb
 
 from retrieval.articles import Article, Chunk
-from retrieval.catalog import ArticleRecord, Catalog
+from retrieval.catalog import ArticleRecord, Catalog, ChunkRecord
 from retrieval.embedding_cache import CachedEmbeddings
 from retrieval.sentences import sentence_spans
 from retrieval.vector_index import VectorIndex, check_collection_name
@@ -44,10 +44,6 @@ class ConsistencyReport:
         return not (self.missing_vectors or self.orphan_vectors or self.unfinished_articles)
 
 
-def sentence_texts(article_text: str, chunk: Chunk) -> list[str]:
-    return [article_text[s:e] for s, e in sentence_spans(article_text, chunk.start, chunk.end)]
-
-
 class CollectionStore:
     def __init__(
         self,
@@ -55,15 +51,51 @@ class CollectionStore:
         data_dir: Path,
         client: chromadb.ClientAPI,
         embeddings: CachedEmbeddings,
+        rebuild: bool = False,
     ) -> None:
         self.name = check_collection_name(name)
         self.embeddings = embeddings
         self.catalog = Catalog(data_dir / "collections" / f"{name}.sqlite")
-        self.vectors = VectorIndex(client, name, embeddings)
+        # A rebuild that a crash interrupted is resumed: the catalog holds every article's text.
+        rebuild = rebuild or self.catalog.get_meta("rebuild") == "running"
+        if rebuild:
+            self.catalog.set_meta("rebuild", "running")
+        self.vectors = VectorIndex(client, name, embeddings, reset=rebuild)
         self.repair()
+        if rebuild:
+            self._reembed_all()
+            self.catalog.set_meta("rebuild", "done")
 
-    def close(self) -> None:
-        self.catalog.close()
+    def _reembed_all(self, batch_articles: int = 32) -> None:
+        """Vectors for every stored chunk from the catalog's text, with the current model."""
+        article_ids = [r.article_id for r in self.catalog.articles()]
+        for i in range(0, len(article_ids), batch_articles):
+            self._embed_and_add(self.catalog.chunks_of(article_ids[i : i + batch_articles]))
+
+    def _embed_and_add(self, chunks: Sequence[ChunkRecord]) -> None:
+        texts = [c.text for c in chunks]
+        sentences = [
+            c.article_text[s:e]
+            for c in chunks
+            for s, e in sentence_spans(c.article_text, c.start, c.end)
+        ]
+        # Sentence vectors feed answer selection and reranking; embedding them with the chunks
+        # keeps one batched pass over the model and makes asking need only the query's vector.
+        self.embeddings.embed_passages(texts + sentences)
+        metadatas = [
+            {
+                "article_id": c.article_id,
+                "source": c.source,
+                "title": c.title,
+                "url": c.url,
+                "date": c.date,
+                "lang": c.lang,
+                "start": c.start,
+                "end": c.end,
+            }
+            for c in chunks
+        ]
+        self.vectors.add([c.chunk_id for c in chunks], texts, metadatas)
 
     def repair(self) -> int:
         """Finish or undo what an interrupted run left; returns how many articles it touched."""
@@ -81,29 +113,7 @@ class CollectionStore:
         if not planned:
             return
         self.catalog.begin([(p.article, p.chunks) for p in planned])
-        ids, texts, metadatas, extra = [], [], [], []
-        for p in planned:
-            a = p.article
-            for chunk in p.chunks:
-                ids.append(chunk.id)
-                texts.append(chunk.text)
-                metadatas.append(
-                    {
-                        "article_id": a.id,
-                        "source": a.source,
-                        "title": a.title,
-                        "url": a.url,
-                        "date": a.date,
-                        "lang": a.lang,
-                        "start": chunk.start,
-                        "end": chunk.end,
-                    }
-                )
-                extra.extend(sentence_texts(a.text, chunk))
-        # Sentence vectors feed answer selection and reranking; embedding them with the chunks
-        # keeps one batched pass over the model and makes asking need only the query's vector.
-        self.embeddings.embed_passages(texts + extra)
-        self.vectors.add(ids, texts, metadatas)
+        self._embed_and_add(self.catalog.chunks_of([p.article.id for p in planned]))
         replaced = [old for p in planned for old in p.replaces]
         self.catalog.finish([p.article.id for p in planned], replaced)
         self._remove(replaced)

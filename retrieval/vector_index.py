@@ -91,9 +91,15 @@ class VectorIndex:
     """One Chroma collection of chunk vectors, bound to one embedding model."""
 
     def __init__(
-        self, client: chromadb.ClientAPI, collection: str, embeddings: CachedEmbeddings
+        self,
+        client: chromadb.ClientAPI,
+        collection: str,
+        embeddings: CachedEmbeddings,
+        reset: bool = False,
     ) -> None:
         self.name = f"newsbot-{check_collection_name(collection)}"
+        if reset and self.name in {c.name for c in client.list_collections()}:
+            client.delete_collection(self.name)
         self.embeddings = embeddings
         metadata = {
             "hnsw:space": "cosine",
