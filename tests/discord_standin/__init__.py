@@ -1,0 +1,17 @@
+"""A local stand-in for Discord's REST API and gateway, to test with the real discord.py client."""
+
+from .harness import connected, pointed_at, running_standin
+from .server import Heartbeat, RecordedRequest, StandinDiscord
+from .world import Attachment, GuildState, InteractionRecord
+
+__all__ = [
+    "Attachment",
+    "GuildState",
+    "Heartbeat",
+    "InteractionRecord",
+    "RecordedRequest",
+    "StandinDiscord",
+    "connected",
+    "pointed_at",
+    "running_standin",
+]
