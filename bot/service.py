@@ -24,6 +24,8 @@ from retrieval.store import CollectionStore
 from retrieval.vector_index import open_chroma_client
 
 if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
+
     from bot.generation import AnswerGenerator
 
 Mode = Literal["extractive", "generate"]
@@ -64,7 +66,7 @@ class NewsService:
         self.settings = settings
         self._lock = threading.RLock()
         self._embeddings: CachedEmbeddings | None = None
-        self._client = None
+        self._client: ClientAPI | None = None
         self._stores: dict[str, CollectionStore] = {}
         self._generator: AnswerGenerator | None = None
 
@@ -89,14 +91,19 @@ class NewsService:
         name = collection or self.settings.collection
         with self._lock:
             if name not in self._stores:
-                if self._client is None:
-                    s = self.settings
-                    token = s.chroma_token.get_secret_value() if s.chroma_token else None
-                    self._client = open_chroma_client(s.data_dir, s.chroma_url, token)
                 self._stores[name] = CollectionStore(
-                    name, self.settings.data_dir, self._client, self.embeddings
+                    name, self.settings.data_dir, self.chroma_client, self.embeddings
                 )
             return self._stores[name]
+
+    @property
+    def chroma_client(self) -> ClientAPI:
+        with self._lock:
+            if self._client is None:
+                s = self.settings
+                token = s.chroma_token.get_secret_value() if s.chroma_token else None
+                self._client = open_chroma_client(s.data_dir, s.chroma_url, token)
+            return self._client
 
     def close(self) -> None:
         with self._lock:
@@ -226,10 +233,8 @@ class NewsService:
             old = self._stores.pop(name, None)
             if old is not None:
                 old.close()
-            self.store(name)  # opens the client and the embeddings
-            self._stores.pop(name).close()
             store = CollectionStore(
-                name, self.settings.data_dir, self._client, self.embeddings, rebuild=True
+                name, self.settings.data_dir, self.chroma_client, self.embeddings, rebuild=True
             )
             self._stores[name] = store
         return store.catalog.ready_count()

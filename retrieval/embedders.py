@@ -111,6 +111,10 @@ class SentenceTransformerEmbeddings(ArrayEmbeddings):
                 "sentence-transformers is not installed: pip install 'newsbot[st]' "
                 f"after torch==2.13.0 ({error})"
             ) from error
+        if os.path.isdir(model):
+            # A local folder needs no hub; this keeps transformers from trying to reach one.
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
         # A name that is not a local folder would be fetched from a hub; say so if that fails.
         try:
             self._model = SentenceTransformer(model, device="cpu")
@@ -119,9 +123,13 @@ class SentenceTransformerEmbeddings(ArrayEmbeddings):
                 f"could not load sentence-transformers model {model!r}: {error}. "
                 "Give a local model folder, or a name already in the local cache."
             ) from error
-        name = os.path.basename(os.path.normpath(model)) if os.path.isdir(model) else model
-        self.model_id = f"sentence-transformers:{name}"
-        self.dim = int(self._model.get_sentence_embedding_dimension() or 0)
+        self.model_id = f"sentence-transformers:{_model_name(model)}"
+        name = _model_name(model)
+        get_dim = (
+            getattr(self._model, "get_embedding_dimension", None)
+            or self._model.get_sentence_embedding_dimension
+        )
+        self.dim = int(get_dim() or 0)
         self._batch_size = batch_size
         # e5-family models were trained with prefixes; others must not get them.
         lowered = name.lower()
@@ -155,6 +163,16 @@ class SentenceTransformerEmbeddings(ArrayEmbeddings):
     @property
     def max_tokens(self) -> int:
         return self._max_tokens
+
+
+def _model_name(model: str) -> str:
+    """A stable, readable id: the folder name, or the two last parts for generic names."""
+    if not os.path.isdir(model):
+        return model
+    parts = os.path.normpath(os.path.abspath(model)).split(os.sep)
+    if parts[-1].lower() in {"model", "models", "snapshot"} and len(parts) > 1:
+        return "/".join(parts[-2:])
+    return parts[-1]
 
 
 def make_embeddings(

@@ -97,6 +97,9 @@ class CollectionStore:
         ]
         self.vectors.add([c.chunk_id for c in chunks], texts, metadatas)
 
+    def close(self) -> None:
+        self.catalog.close()
+
     def repair(self) -> int:
         """Finish or undo what an interrupted run left; returns how many articles it touched."""
         pending, deleting = self.catalog.unfinished()
