@@ -1,0 +1,59 @@
+"""Detect an article's language as an ISO 639-1 code, or "und" when the text is too thin to tell."""
+
+from __future__ import annotations
+
+import threading
+
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+UNDETERMINED = "und"
+
+# Below these the classifier's best guess is close to noise ("Bonjour" scores 0.15 for "fr", and
+# a single word often lands on an unrelated small language), so we say "und" rather than guess.
+MIN_LETTERS = 12
+MIN_CONFIDENCE = 0.6
+
+# The language of a whole article is settled long before its end; bounding the input keeps
+# detection cheap for very long texts.
+MAX_CHARS = 20_000
+
+# The model also knows a few ISO 639-3 varieties; fold those that belong to a macrolanguage with a
+# two-letter code into it, so callers only ever see ISO 639-1 codes.
+_TO_ISO_639_1 = {
+    "ary": "ar",
+    "arz": "ar",
+    "fuv": "ff",
+    "gug": "gn",
+    "sdh": "ku",
+    "uzs": "uz",
+    "wuu": "zh",
+    "yue": "zh",
+}
+
+_identifier: LanguageIdentifier | None = None
+_lock = threading.Lock()
+
+
+def _get_identifier() -> LanguageIdentifier:
+    # Loading the model takes most of a second, so it happens once, on first use, not at import.
+    global _identifier
+    if _identifier is None:
+        with _lock:
+            if _identifier is None:
+                _identifier = LanguageIdentifier.from_model_file(
+                    MODEL_FILE, norm_probs=True, min_confidence=MIN_CONFIDENCE
+                )
+    return _identifier
+
+
+def detect_language(text: str) -> str:
+    """Return the ISO 639-1 code of `text`'s language ("fr", "en", ...), or "und" if unsure."""
+    sample = text[:MAX_CHARS]
+    if sum(ch.isalpha() for ch in sample) < MIN_LETTERS:
+        return UNDETERMINED
+    code, _confidence = _get_identifier().classify(sample)
+    code = _TO_ISO_639_1.get(code, code)
+    # "zxx" (no linguistic content) and other three-letter codes have no ISO 639-1 equivalent.
+    if len(code) != 2:
+        return UNDETERMINED
+    return code
