@@ -1,0 +1,1 @@
+"""The Discord interface: slash commands and mentions, translated to the answering service."""
