@@ -32,11 +32,15 @@ def ingest_articles(
     """Store every article not already stored; articles are written in batches of chunks."""
     results: list[IngestItem] = []
     planned: list[PlannedArticle] = []
-    pending_items: list[IngestItem] = []
+    # Outcomes wait for their batch so that the report keeps the order of the input.
+    pending_items: list[tuple[IngestItem, bool]] = []
     planned_ids: set[str] = set()
     count_tokens = store.embeddings.count_tokens
 
-    def report(item: IngestItem) -> None:
+    def report(item: IngestItem, written: bool = False) -> None:
+        if planned:
+            pending_items.append((item, written))
+            return
         results.append(item)
         if on_item:
             on_item(item)
@@ -44,20 +48,22 @@ def ingest_articles(
     def flush() -> None:
         if not planned:
             return
+        failure = ""
         try:
             store.write(planned)
         except Exception as error:
-            # The batch is recorded as pending until written; the next open of the store undoes
-            # any half of it, so a failure here loses nothing that was already stored.
+            # The batch is recorded as pending until written; repair undoes any half of it,
+            # so a failure here loses nothing that was already stored.
             store.repair()
-            for item in pending_items:
-                report(IngestItem(item.source, "failed", f"could not store: {error}", item.title))
-        else:
-            for item in pending_items:
-                report(item)
+            failure = f"could not store: {error}"
         planned.clear()
-        pending_items.clear()
         planned_ids.clear()
+        outcomes = list(pending_items)
+        pending_items.clear()
+        for item, written in outcomes:
+            if written and failure:
+                item = IngestItem(item.source, "failed", failure, item.title)
+            report(item)
 
     chunk_total = 0
     for item in items:
@@ -81,7 +87,7 @@ def ingest_articles(
         planned_ids.add(article.id)
         status: Status = "updated" if older else "added"
         pending_items.append(
-            IngestItem(article.source, status, title=article.title, chunks=len(chunks))
+            (IngestItem(article.source, status, title=article.title, chunks=len(chunks)), True)
         )
         chunk_total += len(chunks)
         if chunk_total >= batch_chunks:

@@ -1,0 +1,46 @@
+# Fresh-machine entry points: `make demo` and `make test` set up what they need themselves.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+# The demo needs no torch; the tests also cover the sentence-transformers backend and an LLM.
+DEMO_STAMP := $(VENV)/.demo-installed
+TEST_STAMP := $(VENV)/.test-installed
+DEMO_DATA := .cache/demo-data
+
+.PHONY: demo test lint setup setup-test bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(DEMO_STAMP): pyproject.toml | $(PY)
+	$(PIP) install --quiet -e .
+	touch $@
+
+# torch first and pinned: an unpinned torch pulled in by sentence-transformers is a CUDA build.
+$(TEST_STAMP): pyproject.toml | $(PY)
+	$(PIP) install --quiet torch==2.13.0
+	$(PIP) install --quiet -e '.[st,llm,dev]'
+	touch $(DEMO_STAMP) $@
+
+setup: $(DEMO_STAMP)
+setup-test: $(TEST_STAMP)
+
+demo: $(DEMO_STAMP)
+	NEWSBOT_DATA_DIR=$(DEMO_DATA) $(VENV)/bin/newsbot ingest samples/
+	NEWSBOT_DATA_DIR=$(DEMO_DATA) $(VENV)/bin/newsbot ask "How many troops?"
+
+test: $(TEST_STAMP)
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest -q
+
+lint: $(TEST_STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check bot retrieval prompts
+
+bench: $(TEST_STAMP)
+	$(PY) bench/bench_core.py
+
+clean:
+	rm -rf $(VENV) .cache .pytest_cache .ruff_cache *.egg-info

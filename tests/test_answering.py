@@ -1,0 +1,78 @@
+"""The sample article answers the demo questions with the right quoted sentence, or abstains."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answer_types import REFUSAL
+from bot.errors import EmptyStoreError, QuestionError
+from bot.service import NewsService
+from retrieval.catalog import SearchFilters
+
+# Each question with a fragment of the French sentence that answers it.
+DEMO = [
+    ("How many troops?", "8000"),
+    ("Who is North Korea's foreign minister?", "Choe Son Hui"),
+    ("How much ground did the Russian army gain in October?", "500 km2"),
+]
+
+
+@pytest.mark.parametrize(("question", "fragment"), DEMO)
+def test_demo_questions_cite_the_answering_sentence(
+    sample_service: NewsService, sample_text: str, question: str, fragment: str
+) -> None:
+    answer = sample_service.ask(question)
+    assert not answer.abstained
+    first = answer.citations[0]
+    assert fragment in first.quote
+    assert sample_text[first.start : first.end] == first.quote
+    assert first.source.endswith("coree-du-nord-russie-koursk.fr.txt")
+    assert "[1]" in answer.answer and first.quote in answer.answer
+    # Quotes are sentences, not whole chunks.
+    assert all(len(c.quote) < 400 for c in answer.citations)
+
+
+def test_unrelated_question_abstains(sample_service: NewsService) -> None:
+    answer = sample_service.ask("Who won the 2022 football World Cup?")
+    assert answer.abstained
+    assert answer.answer == REFUSAL
+    assert answer.citations == []
+
+
+def test_names_are_found_lexically(sample_service: NewsService) -> None:
+    answer = sample_service.ask("What did Choe Son Hui say?")
+    assert "Choe Son Hui" in " ".join(c.quote for c in answer.citations)
+
+
+def test_filters_restrict_the_search(sample_service: NewsService) -> None:
+    assert not sample_service.ask("How many troops?", filters=SearchFilters(lang="fr")).abstained
+    with_other_lang = sample_service.ask("How many troops?", filters=SearchFilters(lang="de"))
+    assert with_other_lang.abstained
+    later = sample_service.ask("How many troops?", filters=SearchFilters(date_from="2030-01-01"))
+    assert later.abstained
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\n\t"])
+def test_empty_question_is_refused(sample_service: NewsService, question: str) -> None:
+    with pytest.raises(QuestionError, match="empty"):
+        sample_service.ask(question)
+
+
+def test_overlong_question_is_refused(sample_service: NewsService) -> None:
+    with pytest.raises(QuestionError, match="limit is 2000"):
+        sample_service.ask("why " * 1000)
+
+
+def test_empty_store_says_how_to_ingest(service: NewsService) -> None:
+    with pytest.raises(EmptyStoreError, match="newsbot ingest"):
+        service.ask("How many troops?")
+
+
+def test_follow_up_carries_the_subject(sample_service: NewsService) -> None:
+    from bot.followup import Turn
+
+    first = sample_service.ask("How many North Korean soldiers are deployed in Kursk?")
+    follow = sample_service.ask("And who said so?", history=[Turn(first.question, first.answer)])
+    assert follow.search_query and "Kursk" in follow.search_query
+    assert not follow.abstained
+    assert any("Blinken" in c.quote for c in follow.citations)

@@ -1,0 +1,79 @@
+"""Chunks and sentences are exact slices of the article, sized for the embedding model."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from retrieval.articles import Article
+from retrieval.chunking import chunk_article, chunk_spans
+from retrieval.sentences import sentence_spans
+
+
+def test_sample_chunks_are_exact_slices_on_paragraph_boundaries(sample_text: str) -> None:
+    article = Article(text=sample_text, source="sample")
+    chunks = chunk_article(article)
+    assert len(chunks) > 1
+    for chunk in chunks:
+        assert sample_text[chunk.start : chunk.end] == chunk.text
+        assert len(chunk.text) <= 900
+        # Paragraph boundaries: a chunk starts at a line start and ends at a line end.
+        assert chunk.start == 0 or sample_text[chunk.start - 1] == "\n"
+        assert chunk.end == len(sample_text) or sample_text[chunk.end] == "\n"
+    # Nothing of the article is lost between chunks (only the newlines that separate them).
+    covered = "".join(sample_text[c.start : c.end] for c in chunks)
+    assert covered.replace("\n", "") == sample_text.replace("\n", "")
+
+
+def test_sentences_split_on_punctuation_but_not_abbreviations() -> None:
+    text = "Mr. Smith met J. Doe at 3.5 p.m. on Jan. 5! “Really?” she asked. Yes.\nA heading"
+    sentences = [text[s:e] for s, e in sentence_spans(text)]
+    assert sentences == [
+        "Mr. Smith met J. Doe at 3.5 p.m. on Jan. 5!",
+        "“Really?” she asked.",
+        "Yes.",
+        "A heading",
+    ]
+
+
+def test_token_budget_splits_chunks_that_would_be_truncated() -> None:
+    # One token per word: a 900-character limit would allow ~150 words; the budget allows 40.
+    text = " ".join(f"Word{i} is here." for i in range(100))
+    spans = chunk_spans(text, count_tokens=lambda t: len(t.split()), max_tokens=40)
+    assert len(spans) > 1
+    for start, end in spans:
+        assert len(text[start:end].split()) <= 40
+
+
+def test_a_giant_sentence_is_cut_between_words() -> None:
+    text = "mot " * 1000
+    for start, end in chunk_spans(text, max_chars=300):
+        assert end - start <= 300
+        assert text[start] != " " and (end == len(text.rstrip()) or text[end] == " ")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("abcdé XYZ.!?\n\u00a0«»“”0123456789,;")),
+        min_size=0,
+        max_size=3000,
+    ),
+    st.integers(min_value=20, max_value=900),
+)
+def test_chunk_offsets_are_always_exact(text: str, max_chars: int) -> None:
+    article = Article(text=text, source="fuzz")
+    chunks = chunk_article(article, max_chars=max_chars)
+    previous_end = 0
+    for chunk in chunks:
+        assert text[chunk.start : chunk.end] == chunk.text
+        assert chunk.text.strip() == chunk.text and chunk.text
+        assert len(chunk.text) <= max_chars
+        assert chunk.start >= previous_end
+        previous_end = chunk.end
+        for s, e in sentence_spans(text, chunk.start, chunk.end):
+            assert chunk.start <= s < e <= chunk.end
+    # Every non-space character belongs to some chunk.
+    assert sum(
+        len(c.text.replace(" ", "").replace("\n", "").replace("\u00a0", "")) for c in chunks
+    ) == len(text.replace(" ", "").replace("\n", "").replace("\u00a0", ""))

@@ -1,0 +1,149 @@
+"""Idempotent ingestion, updates, forgetting, model mismatch and crash repair of the store."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.service import NewsService
+from retrieval.articles import Article
+from retrieval.chunking import chunk_article
+from retrieval.store import CollectionStore, PlannedArticle
+from retrieval.vector_index import ModelMismatchError, StoreError
+from tests.conftest import make_service
+
+ARTICLE_V1 = (
+    "Le barrage de Kakhovka a cédé le 6 juin.\n"
+    "Plus de 40 000 habitants ont été évacués selon les autorités régionales."
+)
+ARTICLE_V2 = (
+    "Le barrage de Kakhovka a cédé le 6 juin.\n"
+    "Plus de 17 000 habitants ont été évacués selon les autorités régionales."
+)
+
+
+def write(path: Path, text: str) -> str:
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_reingesting_the_same_article_changes_nothing_and_embeds_nothing(
+    service: NewsService, tmp_path: Path, sample_path: Path
+) -> None:
+    first = service.ingest([str(sample_path)])
+    assert [i.status for i in first.items] == ["added"]
+    embedded = service.embeddings.embedded_count
+    store = service.store()
+    before = store.check_consistency()
+    second = service.ingest([str(sample_path)])
+    assert [i.status for i in second.items] == ["unchanged"]
+    assert service.embeddings.embedded_count == embedded
+    assert store.check_consistency() == before
+
+
+def test_an_updated_article_replaces_its_old_chunks(service: NewsService, tmp_path: Path) -> None:
+    path = write(tmp_path / "dam.txt", ARTICLE_V1)
+    service.ingest([path])
+    assert "40 000" in service.ask("How many people were evacuated?").citations[0].quote
+    write(tmp_path / "dam.txt", ARTICLE_V2)
+    report = service.ingest([path])
+    assert [i.status for i in report.items] == ["updated"]
+    answer = service.ask("How many people were evacuated?")
+    assert "17 000" in answer.citations[0].quote
+    assert all("40 000" not in c.quote for c in answer.citations)
+    assert len(service.sources()) == 1
+    report = service.store().check_consistency()
+    assert report.consistent and report.ready_articles == 1
+    # Lexical index forgot the old number too.
+    assert service.store().catalog.lexical_search("40000", 10) == []
+
+
+def test_unchanged_text_is_not_embedded_again_after_an_update(
+    service: NewsService, tmp_path: Path
+) -> None:
+    path = write(tmp_path / "dam.txt", ARTICLE_V1)
+    service.ingest([path])
+    count = service.embeddings.embedded_count
+    write(tmp_path / "dam.txt", ARTICLE_V1 + "\nUne enquête est ouverte.")
+    service.ingest([path])
+    # Only the changed chunk and the new sentence are embedded; the first sentence is cached.
+    assert service.embeddings.embedded_count - count <= 2
+
+
+def test_forget_removes_an_article_completely(
+    service: NewsService, tmp_path: Path, sample_path: Path
+) -> None:
+    dam = write(tmp_path / "dam.txt", ARTICLE_V1)
+    service.ingest([str(sample_path), dam])
+    store = service.store()
+    assert service.forget(str(Path(dam).resolve())) == 1
+    assert [s.source for s in service.sources()] == [str(sample_path.resolve())]
+    report = store.check_consistency()
+    assert report.consistent and report.ready_articles == 1
+    assert store.catalog.lexical_search("Kakhovka", 10) == []
+    assert service.ask("What happened to the Kakhovka dam?").abstained
+    assert service.forget("not-a-source") == 0
+
+
+def test_jsonl_records_update_by_id(service: NewsService, tmp_path: Path) -> None:
+    feed = tmp_path / "feed.jsonl"
+    records = [
+        {"id": "a1", "title": "Barrage", "text": ARTICLE_V1, "lang": "fr"},
+        {"id": "a2", "title": "Autre", "text": "Le Parlement a voté la loi mardi.", "lang": "fr"},
+    ]
+    feed.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records), "utf-8")
+    assert [i.status for i in service.ingest([str(feed)]).items] == ["added", "added"]
+    records[0]["text"] = ARTICLE_V2
+    feed.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records), "utf-8")
+    assert [i.status for i in service.ingest([str(feed)]).items] == ["updated", "unchanged"]
+    assert len(service.sources()) == 2
+
+
+def test_a_store_refuses_vectors_of_another_model(tmp_path: Path, sample_path: Path) -> None:
+    pytest.importorskip("sentence_transformers", reason="sentence-transformers not installed")
+    data = tmp_path / "data"
+    nano = make_service(data)
+    nano.ingest([str(sample_path)])
+    nano.close()
+    minilm = make_service(data, embedder="sentence-transformers")
+    with pytest.raises(ModelMismatchError, match="newsbot rebuild --collection news"):
+        minilm.ask("How many troops?")
+    # Nothing was lost: the original model still answers.
+    assert not make_service(data).ask("How many troops?").abstained
+    # Rebuilding re-embeds from the stored text, after which the new model answers.
+    assert minilm.rebuild() == 1
+    assert minilm.sources()[0].source == str(sample_path.resolve())
+    assert minilm.store().check_consistency().consistent
+
+
+def test_invalid_collection_names_are_refused(tmp_path: Path) -> None:
+    svc = make_service(tmp_path / "data", collection="../etc")
+    with pytest.raises(StoreError, match="invalid collection name"):
+        svc.ask("anything?")
+
+
+def test_a_crash_between_vectors_and_catalog_is_repaired_on_open(
+    service: NewsService, tmp_path: Path, sample_path: Path
+) -> None:
+    service.ingest([str(sample_path)])
+    store = service.store()
+    article = Article(text=ARTICLE_V1, source="crash.txt", lang="fr")
+    chunks = chunk_article(article)
+    # The first two steps of a write, then "the process dies".
+    store.catalog.begin([(article, chunks)])
+    store.vectors.add(
+        [c.id for c in chunks], [c.text for c in chunks], [{"article_id": article.id}] * len(chunks)
+    )
+    assert not store.check_consistency().consistent
+    # Not searchable while pending.
+    assert all(c.source != "crash.txt" for c in service.ask("Kakhovka dam?").citations)
+    reopened = CollectionStore(
+        "news", service.settings.data_dir, service.chroma_client, service.embeddings
+    )
+    report = reopened.check_consistency()
+    assert report.consistent and report.ready_articles == 1
+    # Re-running the ingest then stores it properly.
+    reopened.write([PlannedArticle(article, chunks, [])])
+    assert reopened.check_consistency().ready_articles == 2
