@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
+import time
 
 import discord
 import pytest
-from discord_standin import StandinDiscord, connected, fixtures
+
+from tests.discord_standin import LoopLag, StandinDiscord, connected, fixtures, running_standin
 
 standin = fixtures.standin
 
@@ -145,8 +148,6 @@ def test_stand_in_rejects_payloads_over_discord_limits(standin: StandinDiscord) 
 
 
 def test_disallowed_privileged_intent_closes_with_4014() -> None:
-    from discord_standin import running_standin
-
     with running_standin(allowed_intents=0) as standin:
 
         async def scenario() -> None:
@@ -155,3 +156,31 @@ def test_disallowed_privileged_intent_closes_with_4014() -> None:
                     pass
 
         asyncio.run(scenario())
+
+
+class BlockingClient(EchoClient):
+    """Blocks its event loop for a second on every message: what the bot must never do."""
+
+    async def on_message(self, message: discord.Message) -> None:
+        time.sleep(1.0)
+
+
+def test_heartbeat_timing_shows_a_blocked_event_loop(standin: StandinDiscord) -> None:
+    """The control for the bot's responsiveness test: blocking is visible in both measures."""
+    guild = standin.world.add_guild("Test server")
+    alice = int(standin.world.add_member(guild.id, "alice")["id"])
+    interval = standin.heartbeat_interval_ms / 1000
+
+    async def scenario() -> None:
+        async with connected(BlockingClient(), standin):
+            async with LoopLag() as lag:
+                await asyncio.sleep(0.6)
+                started = time.monotonic()
+                await standin.send_message(guild.default_channel_id, alice, "block")
+                await asyncio.sleep(1.6)
+            beats = [b.received_at for b in standin.heartbeats if b.received_at >= started - 0.3]
+            gaps = [b - a for a, b in itertools.pairwise(beats)]
+            assert max(gaps) > interval + 0.5
+            assert lag.worst > 0.9
+
+    asyncio.run(scenario())

@@ -1,6 +1,6 @@
 """A local stand-in for Discord's REST API and gateway, to test with the real discord.py client."""
 
-from .harness import connected, pointed_at, running_standin
+from .harness import LoopLag, connected, pointed_at, running_standin
 from .server import Heartbeat, RecordedRequest, StandinDiscord
 from .world import Attachment, GuildState, InteractionRecord
 
@@ -9,6 +9,7 @@ __all__ = [
     "GuildState",
     "Heartbeat",
     "InteractionRecord",
+    "LoopLag",
     "RecordedRequest",
     "StandinDiscord",
     "connected",

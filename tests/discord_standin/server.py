@@ -83,6 +83,7 @@ class StandinDiscord:
         # None: every privileged intent is enabled in the (imaginary) developer portal.
         self.allowed_intents = allowed_intents
         self.requests: list[RecordedRequest] = []
+        self.attachment_downloads: list[int] = []
         self.sessions: list[GatewaySession] = []
         self.port = 0
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -165,6 +166,11 @@ class StandinDiscord:
         with self.world.lock:
             return [r for r in self.requests if r.method == method and path_contains in r.path]
 
+    def requests_to(self, method: str, path: str) -> list[RecordedRequest]:
+        """Requests to exactly this path (without /api/v10), e.g. "/channels/1/messages"."""
+        with self.world.lock:
+            return [r for r in self.requests if r.method == method and r.path == path]
+
     def message_payloads(self) -> list[Json]:
         """Every message create/edit payload the bot sent, through any route."""
         with self.world.lock:
@@ -172,8 +178,10 @@ class StandinDiscord:
             for r in self.requests:
                 if not isinstance(r.json, dict) or not _is_message_route(r.method, r.path):
                     continue
-                # An interaction callback wraps its message in "data" (absent for a bare defer).
-                payload = r.json.get("data") if r.path.endswith("/callback") else r.json
+                payload = r.json
+                if r.path.endswith("/callback"):
+                    # Only a type 4 callback carries a message; a deferral's data is just flags.
+                    payload = r.json.get("data") if r.json.get("type") == 4 else None
                 if payload:
                     found.append(payload)
             return found
@@ -434,6 +442,8 @@ class StandinDiscord:
 
     async def _attachment(self, request: web.Request) -> web.Response:
         item = self.world.attachments.get(int(request.match_info["id"]))
+        with self.world.lock:
+            self.attachment_downloads.append(int(request.match_info["id"]))
         if item is None:
             return web.Response(status=404)
         content_type = item.content_type or "application/octet-stream"
