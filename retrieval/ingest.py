@@ -1,17 +1,28 @@
-"""Ingestion: loaded articles -> chunks -> (embedded once) -> store, with a per-item outcome."""
+"""Ingestion: loaded articles -> chunks -> (embedded once) -> store, with a per-item outcome.
+
+Loading and chunking run in a producer thread while the caller's thread embeds and writes, so
+the two overlap (the embedding engines release the GIL while they compute). A bounded queue
+between them keeps memory flat whatever the size of the input: at most `queue_size` prepared
+articles wait, plus the batch being written.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from retrieval.articles import Article
-from retrieval.chunking import chunk_article
+from retrieval.articles import Article, Chunk
+from retrieval.chunking import TokenCounter, chunk_article
 from retrieval.loading import LoadFailure
 from retrieval.store import CollectionStore, PlannedArticle
 
 Status = Literal["added", "unchanged", "updated", "failed"]
+
+DEFAULT_BATCH_CHUNKS = 64
+DEFAULT_QUEUE_SIZE = 256
 
 
 @dataclass(frozen=True)
@@ -23,75 +34,178 @@ class IngestItem:
     chunks: int = 0
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """What the producer hands over: a failure, a known article, or an article with chunks."""
+
+    item: Article | LoadFailure
+    chunks: Sequence[Chunk] | None = None  # None: already stored when looked at
+
+
+class _ProducerFailed:
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+_DONE = object()
+
+
+def token_counter(store: CollectionStore) -> TokenCounter | None:
+    """The model's token counter, or None when the backend cannot count (chunk by characters)."""
+    count = store.embeddings.count_tokens
+    return count if count("probe") is not None else None
+
+
+def _prepare(
+    items: Iterable[Article | LoadFailure],
+    store: CollectionStore,
+    out: queue.Queue,
+    stop: threading.Event,
+) -> None:
+    """Producer: load each item and chunk the articles not stored yet; never blocks forever."""
+    count_tokens = token_counter(store)
+
+    def put(value: object) -> bool:
+        while not stop.is_set():
+            try:
+                out.put(value, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    try:
+        for item in items:
+            if isinstance(item, LoadFailure):
+                prepared = _Prepared(item)
+            elif store.catalog.article(item.id) is not None:
+                # Unchanged: no chunking at all, which is what makes a re-ingest cheap.
+                prepared = _Prepared(item)
+            else:
+                prepared = _Prepared(item, chunk_article(item, count_tokens=count_tokens))
+            if not put(prepared):
+                return
+    except BaseException as error:  # handed to the consumer, which re-raises it
+        put(_ProducerFailed(error))
+        return
+    put(_DONE)
+
+
+def _prepared_in_thread(
+    items: Iterable[Article | LoadFailure], store: CollectionStore, queue_size: int
+) -> Iterator[_Prepared]:
+    prepared: queue.Queue = queue.Queue(maxsize=max(1, queue_size))
+    stop = threading.Event()
+    producer = threading.Thread(
+        target=_prepare, args=(items, store, prepared, stop), name="ingest-prepare", daemon=True
+    )
+    producer.start()
+    try:
+        while True:
+            value = prepared.get()
+            if value is _DONE:
+                return
+            if isinstance(value, _ProducerFailed):
+                raise value.error
+            yield value
+    finally:
+        # The consumer stopped (done, error or interrupt): let the producer finish promptly.
+        stop.set()
+        producer.join(timeout=5)
+
+
+def iter_ingest(
+    items: Iterable[Article | LoadFailure],
+    store: CollectionStore,
+    batch_chunks: int = DEFAULT_BATCH_CHUNKS,
+    queue_size: int = DEFAULT_QUEUE_SIZE,
+) -> Iterator[IngestItem]:
+    """Store every article not already stored, yielding one outcome per input item, in order.
+
+    Articles are written in batches of about `batch_chunks` chunks: one model pass per batch,
+    and identical texts in a batch are embedded once (the cache covers texts seen before).
+    """
+    planned: list[PlannedArticle] = []
+    planned_ids: set[str] = set()
+    planned_sources: set[str] = set()
+    # Outcomes wait for their batch so that the report keeps the order of the input.
+    waiting: list[tuple[IngestItem, bool]] = []
+    chunk_total = 0
+
+    def flush() -> Iterator[IngestItem]:
+        nonlocal chunk_total
+        failure = ""
+        if planned:
+            try:
+                store.write(planned)
+            except Exception as error:
+                # The batch is recorded as pending until written; repair undoes any half of it,
+                # so a failure here loses nothing that was already stored.
+                store.repair()
+                failure = f"could not store: {error}"
+        planned.clear()
+        planned_ids.clear()
+        planned_sources.clear()
+        chunk_total = 0
+        outcomes = list(waiting)
+        waiting.clear()
+        for item, written in outcomes:
+            if written and failure:
+                item = IngestItem(item.source, "failed", failure, item.title)
+            yield item
+
+    def report(item: IngestItem) -> Iterator[IngestItem]:
+        if planned:
+            waiting.append((item, False))
+        else:
+            yield item
+
+    for prepared in _prepared_in_thread(items, store, queue_size):
+        item = prepared.item
+        if isinstance(item, LoadFailure):
+            yield from report(IngestItem(item.source, "failed", item.reason))
+            continue
+        article = item
+        if (
+            prepared.chunks is None
+            or article.id in planned_ids
+            or store.catalog.article(article.id) is not None
+        ):
+            yield from report(IngestItem(article.source, "unchanged", title=article.title))
+            continue
+        if article.source in planned_sources:
+            # Two versions of one source in a batch: the later must see the earlier as stored.
+            yield from flush()
+        older = [r.article_id for r in store.catalog.articles(source=article.source)]
+        if not prepared.chunks:
+            yield from report(
+                IngestItem(article.source, "failed", "no text to index", article.title)
+            )
+            continue
+        planned.append(PlannedArticle(article, prepared.chunks, older))
+        planned_ids.add(article.id)
+        planned_sources.add(article.source)
+        status: Status = "updated" if older else "added"
+        outcome = IngestItem(
+            article.source, status, title=article.title, chunks=len(prepared.chunks)
+        )
+        waiting.append((outcome, True))
+        chunk_total += len(prepared.chunks)
+        if chunk_total >= batch_chunks:
+            yield from flush()
+    yield from flush()
+
+
 def ingest_articles(
     items: Iterable[Article | LoadFailure],
     store: CollectionStore,
     on_item: Callable[[IngestItem], None] | None = None,
-    batch_chunks: int = 64,
+    batch_chunks: int = DEFAULT_BATCH_CHUNKS,
 ) -> list[IngestItem]:
-    """Store every article not already stored; articles are written in batches of chunks."""
+    """`iter_ingest`, collected; `on_item` sees each outcome as soon as it is known."""
     results: list[IngestItem] = []
-    planned: list[PlannedArticle] = []
-    # Outcomes wait for their batch so that the report keeps the order of the input.
-    pending_items: list[tuple[IngestItem, bool]] = []
-    planned_ids: set[str] = set()
-    count_tokens = store.embeddings.count_tokens
-
-    def report(item: IngestItem, written: bool = False) -> None:
-        if planned:
-            pending_items.append((item, written))
-            return
+    for item in iter_ingest(items, store, batch_chunks=batch_chunks):
         results.append(item)
         if on_item:
             on_item(item)
-
-    def flush() -> None:
-        if not planned:
-            return
-        failure = ""
-        try:
-            store.write(planned)
-        except Exception as error:
-            # The batch is recorded as pending until written; repair undoes any half of it,
-            # so a failure here loses nothing that was already stored.
-            store.repair()
-            failure = f"could not store: {error}"
-        planned.clear()
-        planned_ids.clear()
-        outcomes = list(pending_items)
-        pending_items.clear()
-        for item, written in outcomes:
-            if written and failure:
-                item = IngestItem(item.source, "failed", failure, item.title)
-            report(item)
-
-    chunk_total = 0
-    for item in items:
-        if isinstance(item, LoadFailure):
-            report(IngestItem(item.source, "failed", item.reason))
-            continue
-        article = item
-        if article.id in planned_ids or store.catalog.article(article.id) is not None:
-            report(IngestItem(article.source, "unchanged", title=article.title))
-            continue
-        if any(p.article.source == article.source for p in planned):
-            # Two versions of one source in a batch: the later must see the earlier as stored.
-            flush()
-            chunk_total = 0
-        older = [r.article_id for r in store.catalog.articles(source=article.source)]
-        chunks = chunk_article(article, count_tokens=count_tokens)
-        if not chunks:
-            report(IngestItem(article.source, "failed", "no text to index", article.title))
-            continue
-        planned.append(PlannedArticle(article, chunks, older))
-        planned_ids.add(article.id)
-        status: Status = "updated" if older else "added"
-        pending_items.append(
-            (IngestItem(article.source, status, title=article.title, chunks=len(chunks)), True)
-        )
-        chunk_total += len(chunks)
-        if chunk_total >= batch_chunks:
-            flush()
-            chunk_total = 0
-    flush()
     return results
