@@ -232,3 +232,8 @@ def main() -> None:  # pragma: no cover - the console script calls `app`
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
+
+
+from bot.eval_command import eval_command  # noqa: E402
+
+app.command("eval")(eval_command)
