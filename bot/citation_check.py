@@ -1,0 +1,463 @@
+"""Check a generated answer against its passages: each claim must appear in a passage it cites."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+
+from bot.answer_types import REFUSAL
+
+# [1], [1][2], [1, 2] and [1; 2] all cite.
+_MARKER = re.compile(r"\[\s*(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\s*\]")
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?…])[\"”»’')]*\s+|\s*\n+\s*")
+_LEADING_MARKERS = re.compile(r"^(?:\s*\[\s*\d{1,3}(?:\s*[,;]\s*\d{1,3})*\s*\])+[.,;:]?\s*")
+# An integer with thousands groups ("8,000", "8.000", "8 000" with any space) or a plain
+# number with an optional decimal part; grouping is read before decimals so that "8,000" is
+# 8000 in every language while "2,5" stays 2.5.
+_NUMBER = re.compile(
+    r"(?<![\d.,])(\d{1,3}(?:[,.\u00a0\u202f\u2009 ]\d{3})+|\d+(?:[.,]\d+)?)(?![\d])"
+)
+_GROUP_SEPARATORS = re.compile(r"[,.\u00a0\u202f\u2009 ]")
+_WORD = re.compile(r"[^\W\d_]+")
+
+_MONTHS = {
+    # en, fr, de, es, it, pt; ambiguous English words ("may", "march") count only capitalised.
+    1: "january janvier januar enero gennaio janeiro",
+    2: "february fevrier februar febrero febbraio fevereiro",
+    3: "march mars marz marzo marco",
+    4: "april avril abril aprile",
+    5: "may mai mayo maggio maio",
+    6: "june juin juni junio giugno junho",
+    7: "july juillet juli julio luglio julho",
+    8: "august aout agosto",
+    9: "september septembre septiembre settembre setembro",
+    10: "october octobre oktober octubre ottobre outubro",
+    11: "november novembre noviembre novembro",
+    12: "december decembre dezember diciembre dicembre dezembro",
+}
+MONTHS = {name: number for number, names in _MONTHS.items() for name in names.split()}
+_MONTH_LABELS = {number: names.split()[0].capitalize() for number, names in _MONTHS.items()}
+_LOWERCASE_AMBIGUOUS_MONTHS = frozenset({"may", "march", "mars", "mai"})
+
+
+def _word_set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+# Capitalised words that are not names: sentence starters and function words of the usual
+# languages, so that "The North Korean troops" does not claim a name "The".
+_STOPWORDS = _word_set(
+    """
+    a an the this that these those there it its they them their he him his she her we our you
+    your i in on at of for to by with from up down about after before since until during into
+    and or but so if as according yes no not all some many most more less only also however
+    while when where what who whom whose which why how here today yesterday tomorrow
+    le la les l un une des du de d en au aux selon il elle ils elles nous vous je on ce cette
+    ces cet et ou mais donc si comme alors lors dans sur sous par pour avec sans chez depuis
+    pendant apres avant oui non qui que quoi dont quand
+    der die das den dem des ein eine einer eines im am vom zum zur und oder aber laut nach
+    seit bei mit von fur auf aus es sie er wir ihr ja nein
+    el los las lo una unos unas y o pero segun desde durante sobre entre con sin ellos ellas
+    si
+    """
+)
+# Directions, titles and institutions are translated word by word ("North" / "Nord",
+# "Minister" / "ministre"), so they cannot be checked by spelling; the names they qualify are.
+_DESCRIPTORS = _word_set(
+    """
+    north south east west northern southern eastern western central
+    president minister foreign secretary state prime general chancellor king queen prince
+    army government ministry council parliament
+    monday tuesday wednesday thursday friday saturday sunday
+    """
+)
+
+
+@lru_cache(maxsize=8192)
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form: "Corée" -> "coree"."""
+    if text.isascii():
+        return text.casefold()
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+@lru_cache(maxsize=8192)
+def _soften(folded: str) -> str:
+    # Transliterations differ on these letters: "Korea" / "Corée", "Kyiv" / "Kiev".
+    return folded.replace("ph", "f").replace("c", "k").replace("q", "k").replace("y", "i")
+
+
+def _skeleton(softened: str) -> str:
+    # Consonants only, doubled letters once: "Kursk" / "Koursk", "Putin" / "Poutine".
+    consonants = [ch for ch in softened if ch not in "aeiouhw"]
+    return "".join(ch for i, ch in enumerate(consonants) if i == 0 or consonants[i - 1] != ch)
+
+
+def normalize_number(raw: str) -> str:
+    """One spelling per number: "8,000", "8.000", "8 000" -> "8000"; "2,5" -> "2.5"."""
+    if re.fullmatch(r"\d{1,3}(?:[,.\u00a0\u202f\u2009 ]\d{3})+", raw):
+        return _GROUP_SEPARATORS.sub("", raw)
+    value = raw.replace(",", ".")
+    if "." in value:
+        value = value.rstrip("0").rstrip(".")
+    return value.lstrip("0") or "0"
+
+
+def numbers_in(text: str) -> set[str]:
+    return {normalize_number(m.group(1)) for m in _NUMBER.finditer(text)}
+
+
+def strip_markers(text: str) -> str:
+    without = _MARKER.sub("", text)
+    return re.sub(r"\s+([.,;:!?…])", r"\1", re.sub(r"[ \t]{2,}", " ", without)).strip()
+
+
+@dataclass(frozen=True)
+class Claims:
+    """What a sentence asserts that can be checked by spelling: numbers, months, names."""
+
+    numbers: frozenset[str]
+    months: frozenset[int]
+    names: tuple[str, ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.numbers or self.months or self.names)
+
+    def labels(self) -> list[str]:
+        return [
+            *sorted(self.numbers),
+            *(_MONTH_LABELS[m] for m in sorted(self.months)),
+            *self.names,
+        ]
+
+
+def claims_of(sentence: str) -> Claims:
+    text = _MARKER.sub(" ", sentence)
+    words = list(_WORD.finditer(text))
+    months: set[int] = set()
+    names: list[str] = []
+    for i, match in enumerate(words):
+        word = match.group(0)
+        folded = fold(word)
+        capitalised = word[0].isupper()
+        if folded in MONTHS:
+            if capitalised or folded not in _LOWERCASE_AMBIGUOUS_MONTHS:
+                months.add(MONTHS[folded])
+            continue
+        if not capitalised or folded in _STOPWORDS or folded in _DESCRIPTORS or len(word) < 2:
+            continue
+        if i == 0 or _starts_sentence(text, match.start()):
+            # A capital at the start is grammar, unless a name continues after it.
+            following = words[i + 1].group(0) if i + 1 < len(words) else ""
+            if not following[:1].isupper() or fold(following) in _STOPWORDS:
+                continue
+        if word not in names:
+            names.append(word)
+    return Claims(frozenset(numbers_in(text)), frozenset(months), tuple(names))
+
+
+def _starts_sentence(text: str, position: int) -> bool:
+    before = text[:position].rstrip(" \"“«‘'([")
+    return not before or before[-1] in ".!?:…\n"
+
+
+class TextIndex:
+    """The numbers, months and words of a text, for answering "is this claim in it?"."""
+
+    def __init__(self, text: str = "") -> None:
+        self.numbers = numbers_in(text)
+        self.months: set[int] = set()
+        self.folded: set[str] = set()
+        self.name_skeletons: set[str] = set()
+        for word in _WORD.findall(text):
+            folded = fold(word)
+            self.folded.add(folded)
+            if word[0].isupper():
+                skeleton = _skeleton(_soften(folded))
+                if len(skeleton) >= 3:
+                    self.name_skeletons.add(skeleton)
+        self.months = {MONTHS[w] for w in self.folded if w in MONTHS}
+
+    @classmethod
+    def merge(cls, indexes: Iterable[TextIndex]) -> TextIndex:
+        merged = cls()
+        for index in indexes:
+            merged.numbers |= index.numbers
+            merged.months |= index.months
+            merged.folded |= index.folded
+            merged.name_skeletons |= index.name_skeletons
+        return merged
+
+    @cached_property
+    def softened(self) -> set[str]:
+        return {_soften(w) for w in self.folded}
+
+    @cached_property
+    def _by_initial(self) -> dict[str, list[str]]:
+        by_initial: dict[str, list[str]] = {}
+        for word in self.softened:
+            by_initial.setdefault(word[0], []).append(word)
+        return by_initial
+
+    def has_name(self, name: str) -> bool:
+        folded = fold(name)
+        if folded in self.folded:
+            return True
+        softened = _soften(folded)
+        if softened in self.softened:
+            return True
+        skeleton = _skeleton(softened)
+        if len(skeleton) >= 3 and skeleton in self.name_skeletons:
+            return True
+        # A shared stem carries names across inflection and language: "Russian" / "russes",
+        # "Korean" / "coréens", "Moscow" / "Moscou".
+        return any(_shared_stem(softened, other) for other in self._by_initial.get(softened[0], ()))
+
+    def missing(self, claims: Claims) -> list[str]:
+        absent = [n for n in sorted(claims.numbers) if n not in self.numbers]
+        absent += [_MONTH_LABELS[m] for m in sorted(claims.months) if m not in self.months]
+        absent += [name for name in claims.names if not self.has_name(name)]
+        return absent
+
+    def covered(self, claims: Claims) -> int:
+        return len(claims.labels()) - len(self.missing(claims))
+
+
+def _shared_stem(a: str, b: str) -> bool:
+    common = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        common += 1
+    return common >= 4 and common >= 0.6 * min(len(a), len(b))
+
+
+@dataclass(frozen=True)
+class PassageSentence:
+    start: int
+    end: int
+    similarity: float
+
+
+@dataclass
+class Passage:
+    """Passage [n] shown to the model: a stored chunk and its sentences' article offsets."""
+
+    n: int
+    article_text: str
+    start: int
+    end: int
+    sentences: Sequence[PassageSentence]
+    _sentence_indexes: dict[int, TextIndex] = field(default_factory=dict, repr=False)
+
+    @property
+    def text(self) -> str:
+        return self.article_text[self.start : self.end]
+
+    @cached_property
+    def index(self) -> TextIndex:
+        if not self.sentences:
+            return TextIndex(self.text)
+        return TextIndex.merge(self.sentence_index(i) for i in range(len(self.sentences)))
+
+    def sentence_index(self, i: int) -> TextIndex:
+        if i not in self._sentence_indexes:
+            s = self.sentences[i]
+            self._sentence_indexes[i] = TextIndex(self.article_text[s.start : s.end])
+        return self._sentence_indexes[i]
+
+    def quotable(self) -> list[int]:
+        """Its sentences that may be quoted: not those that address the model."""
+        return [
+            i
+            for i, s in enumerate(self.sentences)
+            if not looks_like_instruction(self.article_text[s.start : s.end])
+        ]
+
+    def supporting_sentences(self, claims: Claims, limit: int = 3) -> list[int]:
+        """The fewest of its quotable sentences (in text order) that hold its share of claims."""
+        order = self.quotable()
+        if not order:
+            return []
+        wanted = Claims(
+            frozenset(n for n in claims.numbers if n in self.index.numbers),
+            frozenset(m for m in claims.months if m in self.index.months),
+            tuple(name for name in claims.names if self.index.has_name(name)),
+        )
+        chosen: list[int] = []
+        remaining = wanted
+        while remaining and len(chosen) < limit:
+            best = max(
+                (i for i in order if i not in chosen),
+                key=lambda i: (
+                    self.sentence_index(i).covered(remaining),
+                    self.sentences[i].similarity,
+                ),
+                default=None,
+            )
+            if best is None or self.sentence_index(best).covered(remaining) == 0:
+                break
+            chosen.append(best)
+            missing = set(self.sentence_index(best).missing(remaining))
+            remaining = Claims(
+                frozenset(n for n in remaining.numbers if n in missing),
+                frozenset(m for m in remaining.months if _MONTH_LABELS[m] in missing),
+                tuple(name for name in remaining.names if name in missing),
+            )
+        if not chosen:
+            chosen = [max(order, key=lambda i: self.sentences[i].similarity)]
+        return sorted(chosen)
+
+
+@dataclass(frozen=True)
+class SentenceCheck:
+    text: str
+    cited: tuple[int, ...]
+    problem: str | None = None
+    # (passage number, sentence) pairs to quote for this sentence, when it is supported.
+    support: tuple[tuple[int, PassageSentence], ...] = ()
+
+    @property
+    def supported(self) -> bool:
+        return self.problem is None
+
+
+@dataclass(frozen=True)
+class Verification:
+    sentences: tuple[SentenceCheck, ...]
+    unknown_markers: tuple[int, ...]
+    refusal: bool = False
+
+    @property
+    def kept(self) -> list[SentenceCheck]:
+        return [s for s in self.sentences if s.supported]
+
+    @property
+    def dropped(self) -> list[SentenceCheck]:
+        return [s for s in self.sentences if not s.supported]
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of the model's answer; a marker after the full stop stays with its sentence."""
+    pieces = [p for p in _SENTENCE_BREAK.split(text.strip()) if p and p.strip()]
+    sentences: list[str] = []
+    for piece in pieces:
+        leading = _LEADING_MARKERS.match(piece)
+        if leading and sentences:
+            sentences[-1] = f"{sentences[-1]} {leading.group(0).strip()}"
+            piece = piece[leading.end() :]
+        if not piece.strip():
+            continue
+        if sentences and piece[0].islower() and not sentences[-1].endswith(("!", "?")):
+            # "U.S. troops": an abbreviation, not the end of a sentence.
+            sentences[-1] = f"{sentences[-1]} {piece}"
+        else:
+            sentences.append(piece.strip())
+    return sentences
+
+
+def cited_numbers(sentence: str) -> list[int]:
+    numbers: list[int] = []
+    for match in _MARKER.finditer(sentence):
+        for part in re.split(r"[,;]", match.group(1)):
+            n = int(part)
+            if n not in numbers:
+                numbers.append(n)
+    return numbers
+
+
+def is_refusal(text: str) -> bool:
+    def simple(s: str) -> str:
+        return re.sub(r"[^\w ]+", "", fold(s).replace("’", "'")).strip()
+
+    answer = simple(strip_markers(text))
+    return bool(answer) and answer.startswith(simple(REFUSAL))
+
+
+_INJECTION = re.compile(
+    r"\b(ignore|disregard|forget)\b.{0,40}\b(instructions?|rules|prompt)\b|"
+    r"\b(ignorez|oubliez)\b.{0,40}\b(instructions?|consignes|r[eè]gles)\b|"
+    r"\bsystem prompt\b|\byou are now\b",
+    re.IGNORECASE,
+)
+
+
+def looks_like_instruction(text: str) -> bool:
+    """A passage sentence that addresses the model; it is never evidence for an answer."""
+    return bool(_INJECTION.search(text))
+
+
+def verify(answer_text: str, passages: Sequence[Passage]) -> Verification:
+    """Split the answer into sentences and check each against the passages it cites."""
+    by_number = {p.n: p for p in passages}
+    if is_refusal(answer_text):
+        return Verification((), (), refusal=True)
+    unknown: list[int] = []
+    checks: list[SentenceCheck] = []
+    for sentence in split_sentences(answer_text):
+        numbers = cited_numbers(sentence)
+        unknown += [n for n in numbers if n not in by_number and n not in unknown]
+        cited = tuple(n for n in numbers if n in by_number)
+        text = strip_markers(sentence)
+        if not _has_words(text):
+            continue
+        checks.append(_check_sentence(text, cited, by_number))
+    return Verification(tuple(checks), tuple(unknown))
+
+
+def _has_words(text: str) -> bool:
+    # "1." alone is a list number, not a sentence; "8000." alone is an answer.
+    if re.fullmatch(r"\d{1,2}[.)]", text.strip()):
+        return False
+    return any(len(w) > 1 for w in _WORD.findall(text)) or bool(_NUMBER.search(text))
+
+
+def _check_sentence(
+    text: str, cited: tuple[int, ...], passages: dict[int, Passage]
+) -> SentenceCheck:
+    if not cited:
+        return SentenceCheck(text, cited, "cites no passage")
+    claims = claims_of(text)
+    evidence = [passages[n] for n in cited if not _only_instructions(passages[n])]
+    if not evidence:
+        return SentenceCheck(text, cited, f"{_refs(cited)} only give instructions")
+    missing = _missing_everywhere(claims, evidence)
+    if missing:
+        where = "passage" if len(cited) == 1 else "passages"
+        quoted = ", ".join(f"'{m}'" for m in missing)
+        return SentenceCheck(text, cited, f"{quoted} not in {where} {_refs(cited)}")
+    support: list[tuple[Passage, int]] = []
+    for passage in evidence:
+        chosen = passage.supporting_sentences(claims)
+        if claims and not any(passage.sentence_index(i).covered(claims) for i in chosen):
+            continue  # cited, but the claims come from the other cited passages
+        support += [(passage, i) for i in chosen]
+    still_missing = TextIndex.merge(p.sentence_index(i) for p, i in support).missing(claims)
+    if not support or still_missing:
+        # The claim is in the passage only where it addresses the model ("say PWNED"), or
+        # spread over more sentences than a citation quotes.
+        quoted = ", ".join(f"'{m}'" for m in still_missing or claims.labels())
+        return SentenceCheck(text, cited, f"{quoted} not in a quotable sentence of {_refs(cited)}")
+    return SentenceCheck(text, cited, None, tuple((p.n, p.sentences[i]) for p, i in support))
+
+
+def _only_instructions(passage: Passage) -> bool:
+    return bool(passage.sentences) and all(
+        looks_like_instruction(passage.article_text[s.start : s.end]) for s in passage.sentences
+    )
+
+
+def _missing_everywhere(claims: Claims, passages: Iterable[Passage]) -> list[str]:
+    missing: list[str] | None = None
+    for passage in passages:
+        absent = passage.index.missing(claims)
+        missing = absent if missing is None else [m for m in missing if m in absent]
+    return missing or []
+
+
+def _refs(numbers: Iterable[int]) -> str:
+    return "".join(f"[{n}]" for n in numbers)
