@@ -1,0 +1,103 @@
+"""The configured LangChain chat model, and plain-words explanations of its failures."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from bot.errors import UserError
+from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from langchain_core.language_models.chat_models import BaseChatModel
+
+# Long enough for a few cited sentences; a bound keeps a rambling model from holding the reply.
+MAX_ANSWER_TOKENS = 300
+DEFAULT_URLS = {"openai": "https://api.openai.com/v1", "ollama": "http://localhost:11434"}
+
+
+def endpoint(settings: Settings) -> str:
+    return settings.llm_base_url or DEFAULT_URLS.get(settings.llm_backend, "?")
+
+
+def make_chat_model(settings: Settings, max_tokens: int = MAX_ANSWER_TOKENS) -> BaseChatModel:
+    """The chat model for `settings.llm_backend`; a UserError says what is missing."""
+    if not settings.llm_model:
+        raise UserError(
+            "Set NEWSBOT_LLM_MODEL to the model name the LLM server serves "
+            "(for a llama.cpp server any name works)."
+        )
+    try:
+        if settings.llm_backend == "openai":
+            from langchain_openai import ChatOpenAI
+
+            key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+            return ChatOpenAI(
+                base_url=settings.llm_base_url,
+                # Local OpenAI-compatible servers need no key, but the client insists on one.
+                api_key=key or os.environ.get("OPENAI_API_KEY") or "not-needed",
+                model=settings.llm_model,
+                timeout=settings.llm_timeout_s,
+                max_retries=0,
+                temperature=0,
+                max_tokens=max_tokens,
+            )
+        if settings.llm_backend == "ollama":
+            from langchain_ollama import ChatOllama
+
+            return ChatOllama(
+                base_url=settings.llm_base_url,
+                model=settings.llm_model,
+                temperature=0,
+                num_predict=max_tokens,
+                client_kwargs={"timeout": settings.llm_timeout_s},
+            )
+    except ImportError as error:
+        raise UserError(
+            f"The {settings.llm_backend} backend needs the LLM extra: "
+            f"pip install 'newsbot[llm]' ({error.name} is missing)."
+        ) from None
+    raise UserError(f"Unknown NEWSBOT_LLM_BACKEND {settings.llm_backend!r}: use openai or ollama.")
+
+
+def explain_failure(error: BaseException, settings: Settings) -> str:
+    """One line for the user: what went wrong with the LLM, without a traceback."""
+    url = endpoint(settings)
+    if _is_timeout(error):
+        return f"LLM timed out after {settings.llm_timeout_s:g} s at {url}"
+    status = getattr(error, "status_code", None)
+    if isinstance(status, int):
+        return f"LLM at {url} answered HTTP {status}: {_short(error)}"
+    if _is_connection(error):
+        return f"LLM unreachable at {url}: {_short(_root(error))}"
+    return f"LLM failed at {url}: {type(error).__name__}: {_short(error)}"
+
+
+def _root(error: BaseException) -> BaseException:
+    while error.__cause__ is not None:
+        error = error.__cause__
+    return error
+
+
+def _is_timeout(error: BaseException) -> bool:
+    chain = [error, _root(error)]
+    return any(
+        isinstance(e, TimeoutError)
+        or "timeout" in type(e).__name__.lower()
+        or "timed out" in str(e).lower()
+        for e in chain
+    )
+
+
+def _is_connection(error: BaseException) -> bool:
+    names = ("connect", "protocol", "readerror", "remotedisconnected", "networkerror")
+    chain = [error, _root(error)]
+    return any(
+        isinstance(e, ConnectionError) or any(n in type(e).__name__.lower() for n in names)
+        for e in chain
+    )
+
+
+def _short(error: BaseException, limit: int = 200) -> str:
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"
