@@ -8,8 +8,11 @@ Span = tuple[int, int]
 
 # A sentence ends at . ! ? … (with closing quotes/brackets) when whitespace and a plausible
 # sentence start follow. Lower-case starts are not breaks: "5 km. de large" is one sentence.
+# The run of end marks is matched only from its first character and without backtracking
+# (possessive quantifiers): otherwise a long run such as "!!!!…" with no sentence start after
+# it is retried from every position, which is quadratic (200 kB of "!" took minutes).
 _BOUNDARY = re.compile(
-    r"""[.!?…]+["'”’»)\]]*(?=\s+["'“‘«(\[¿¡–—-]?\s*[A-ZÀ-ÖØ-ÞĀ-ſΑ-ΩА-Я0-9])"""
+    r"""(?<![.!?…])[.!?…]++["'”’»)\]]*+(?=\s+["'“‘«(\[¿¡–—-]?\s*[A-ZÀ-ÖØ-ÞĀ-ſΑ-ΩА-Я0-9])"""
     r"""|[。！？]+""",
 )
 # Tokens that end in a period without ending a sentence.
