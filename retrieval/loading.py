@@ -20,6 +20,7 @@ import charset_normalizer
 from retrieval.articles import Article
 from retrieval.fetching import FetchError, fetch_url, human_size
 from retrieval.language import detect_language
+from retrieval.time_limit import HelperCrashed, HelperProcess, TimeLimitExceeded
 
 MAX_TITLE_CHARS = 200
 
@@ -36,6 +37,8 @@ _MAX_BYTES_HINT = "raise NEWSBOT_MAX_DOWNLOAD_BYTES to allow it"
 _URL_LIKE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _MARKDOWN_HEADING = re.compile(r"^\s{0,3}#+\s*(.*?)(?:\s+#+)?\s*$")
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+# Half of a UTF-16 surrogate pair: only JSON escapes can put one in a str.
+_LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
 # C0/C1 control characters other than tab, newline, vertical tab, form feed and carriage return.
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 # Real text has almost none; decoded binary has plenty.
@@ -77,6 +80,8 @@ class LoadOptions:
     timeout_s: float = 15.0
     max_bytes: int = 10_000_000  # per file / per download
     allow_private_urls: bool = False
+    # Per HTML page: trafilatura needs minutes on some 10 MB pages of many small elements.
+    extract_timeout_s: float = 30.0
 
 
 DEFAULT_OPTIONS = LoadOptions()
@@ -98,7 +103,10 @@ def iter_articles(
     input: each problem becomes a LoadFailure and loading goes on with the next item.
     """
     for raw in inputs:
-        if _URL_LIKE.match(raw):
+        if not raw.strip():
+            # Path("") is the current directory: an empty argument must not ingest it all.
+            yield LoadFailure(raw, "empty input; give a file path, directory or http(s) URL")
+        elif _URL_LIKE.match(raw):
             yield from _guarded(raw, partial(_load_url_items, raw, options))
         else:
             yield from _guarded(raw, partial(_load_path_input, raw, options))
@@ -119,13 +127,22 @@ def _guarded(source: str, load: Callable[[], Iterator[LoadResult]]) -> Iterator[
 
 
 def _load_path_input(raw: str, options: LoadOptions) -> Iterator[LoadResult]:
-    path = Path(raw).expanduser()
-    if not path.exists():
+    try:
+        path = Path(raw).expanduser()
+        exists = path.exists()
+        if exists:
+            path = path.resolve()
+    except RuntimeError:  # "~nosuchuser/..." names no home directory
+        yield LoadFailure(raw, "no such user's home directory; check the path")
+        return
+    except OSError as exc:  # e.g. a file name longer than the file system allows
+        yield LoadFailure(raw, f"cannot use this path ({exc.strerror or exc}); check it")
+        return
+    if not exists:
         yield LoadFailure(
             raw, f"no such file or directory (looked for {path.absolute()}); check the path"
         )
         return
-    path = path.resolve()
     if path.is_dir():
         found = False
         for item in _walk(path):
@@ -193,7 +210,14 @@ def _load_file(path: Path, options: LoadOptions) -> Iterator[LoadResult]:
         yield LoadFailure(source, str(exc))
         return
     if suffix in HTML_SUFFIXES:
-        yield _html_article(text, source, page_url=None, fallback_title=path.stem, noun="file")
+        yield _html_article(
+            text,
+            source,
+            page_url=None,
+            fallback_title=path.stem,
+            noun="file",
+            timeout_s=options.extract_timeout_s,
+        )
     else:
         yield _text_article(
             text, source, fallback_title=path.stem, markdown=suffix in MARKDOWN_SUFFIXES
@@ -330,38 +354,68 @@ def _text_article(
     )
 
 
-def _html_article(
-    html: str, source: str, *, page_url: str | None, fallback_title: str, noun: str
-) -> LoadResult:
-    import trafilatura  # deferred: it takes half a second to import and most runs need none
+def _import_trafilatura() -> None:
+    import trafilatura  # noqa: F401  (half a second: paid once, when the helper starts)
 
+
+# One helper process per loader process, started on the first HTML input.
+_HTML_HELPER = HelperProcess(warm_up=_import_trafilatura)
+
+
+def _extract_html(html: str, page_url: str | None) -> dict[str, str | None]:
+    """Main text and metadata of a page; runs in the helper process, so returns plain data."""
+    import trafilatura
+
+    document = trafilatura.bare_extraction(
+        html,
+        url=page_url,
+        with_metadata=True,
+        favor_precision=True,
+        include_comments=False,
+    )
+    fields = ("text", "title", "author", "sitename", "url", "date")
+    return {
+        key: value if isinstance(value := getattr(document, key, None), str) else None
+        for key in fields
+    }
+
+
+def _html_article(
+    html: str,
+    source: str,
+    *,
+    page_url: str | None,
+    fallback_title: str,
+    noun: str,
+    timeout_s: float = DEFAULT_OPTIONS.extract_timeout_s,
+) -> LoadResult:
     try:
-        document = trafilatura.bare_extraction(
-            html,
-            url=page_url,
-            with_metadata=True,
-            favor_precision=True,
-            include_comments=False,
+        document = _HTML_HELPER.call(timeout_s, _extract_html, html, page_url)
+    except TimeLimitExceeded:
+        return LoadFailure(
+            source,
+            f"the HTML {noun} took longer than {timeout_s:g} s to parse and was skipped; "
+            "save its text as a .txt file instead",
         )
-    except Exception as exc:  # a parser crash on one page is that page's failure only
-        return LoadFailure(source, f"could not parse the HTML {noun} ({type(exc).__name__}: {exc})")
-    text = _normalize_newlines(getattr(document, "text", None) or "")
+    except HelperCrashed as exc:  # a parser crash on one page is that page's failure only
+        return LoadFailure(source, f"could not parse the HTML {noun} ({exc})")
+    text = _normalize_newlines(document["text"] or "")
     if not text.strip():
         return LoadFailure(
             source, "no article text found in the HTML (is it a page of links or scripts?)"
         )
-    title = (getattr(document, "title", None) or "").strip()
+    title = (document["title"] or "").strip()
     extra = {
         key: value.strip()
         for key in ("author", "sitename")
-        if isinstance(value := getattr(document, key, None), str) and value.strip()
+        if (value := document[key]) is not None and value.strip()
     }
     return Article(
         text=text,
         source=source,
         title=title or _title_from_text(text, markdown=False) or fallback_title,
-        url=_absolute_http_url(getattr(document, "url", None), base=page_url) or page_url,
-        date=normalize_date(getattr(document, "date", None)),
+        url=_absolute_http_url(document["url"], base=page_url) or page_url,
+        date=normalize_date(document["date"]),
         lang=detect_language(text),
         extra=extra,
     )
@@ -433,7 +487,12 @@ def _load_url(url: str, options: LoadOptions) -> LoadResult:
     fallback_title = _title_from_url(page.final_url)
     if is_html:
         return _html_article(
-            text, url, page_url=page.final_url, fallback_title=fallback_title, noun="page"
+            text,
+            url,
+            page_url=page.final_url,
+            fallback_title=fallback_title,
+            noun="page",
+            timeout_s=options.extract_timeout_s,
         )
     return _text_article(
         text, url, fallback_title=fallback_title, markdown=False, url=page.final_url
@@ -510,10 +569,23 @@ def _jsonl_record(path: Path, line_no: int, line: bytes, seen_ids: dict[str, int
             where,
             f"invalid JSON ({exc.msg} at column {exc.colno}); each line must be one JSON object",
         )
+    except RecursionError:
+        # Thousands of nested brackets exhaust the parser's stack; the next line is unaffected.
+        return LoadFailure(where, "JSON nested too deeply; each line must be one flat JSON object")
     if not isinstance(record, dict):
         return LoadFailure(
             where, f'expected a JSON object with a "text" field, got {_json_type(record)}'
         )
+    for key in ("text", "title", "url", "date", "lang", "id"):
+        # JSON may escape half of a surrogate pair ("\\ud800"), which no UTF-8 store accepts;
+        # left in, it crashed the ingest or made the whole batch of articles fail to store.
+        value = record.get(key)
+        if isinstance(value, str) and _LONE_SURROGATE.search(value):
+            return LoadFailure(
+                where,
+                f'the "{key}" field holds an invalid Unicode escape (half of a surrogate pair); '
+                "fix the text encoding of this record",
+            )
     text = record.get("text")
     if not isinstance(text, str) or not text.strip():
         problem = (
