@@ -3,7 +3,9 @@
 The gold passage of a question is the context with its `context_id` in each contexts file,
 scored separately per file: when German and Spanish contexts are pooled in one store (ids
 aligned), the German score counts only the German passage as gold and the Spanish score only
-the Spanish one, so each language is judged on finding its own passage among both.
+the Spanish one. The same passage in the other files (its translations) is left out of that
+ranking: finding it is neither a hit nor a miss, while every other passage of every language
+competes. (The reference numbers of the issue are reproduced this way.)
 
 Unanswerable questions come from `--unanswerable` (asked against all contexts) or are made:
 titles are split into `UNANSWERABLE_FOLDS` folds and each question is asked against a store
@@ -18,7 +20,7 @@ import math
 import re
 import time
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -291,9 +293,11 @@ def contains_answer(text: str, answers: Sequence[str]) -> bool:
     )
 
 
-def gold_rank(ranked_sources: Sequence[str], gold: str) -> int | None:
-    """1-based rank of the gold article among distinct ranked articles; None when absent."""
-    for rank, source in enumerate(dict.fromkeys(ranked_sources), start=1):
+def gold_rank(ranked_sources: Sequence[str], gold: str, ignore: Collection[str] = ()) -> int | None:
+    """1-based rank of the gold article among distinct ranked articles, those in `ignore`
+    left out; None when absent."""
+    kept = (s for s in dict.fromkeys(ranked_sources) if s not in ignore)
+    for rank, source in enumerate(kept, start=1):
         if source == gold:
             return rank
     return None
@@ -382,11 +386,16 @@ def score_answer(
 ) -> QuestionOutcome:
     ranks: dict[str, int | None] = {}
     if kind == "answerable" and item.context_id is not None:
-        for name, contexts in eval_set.contexts.items():
-            if any(c.context_id == item.context_id for c in contexts):
-                ranks[name] = gold_rank(
-                    answer.ranked_sources, context_source(name, item.context_id)
-                )
+        holding = [
+            name
+            for name, contexts in eval_set.contexts.items()
+            if any(c.context_id == item.context_id for c in contexts)
+        ]
+        for name in holding:
+            translations = {context_source(o, item.context_id) for o in holding if o != name}
+            ranks[name] = gold_rank(
+                answer.ranked_sources, context_source(name, item.context_id), translations
+            )
     in_answer = in_quote = None
     if kind == "answerable":
         variants = tuple(

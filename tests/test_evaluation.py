@@ -150,6 +150,8 @@ def test_gold_rank_counts_distinct_articles() -> None:
     assert gold_rank(ranked, "b") == 2  # the second chunk of "a" does not push "b" down
     assert gold_rank(ranked, "c") == 3
     assert gold_rank(ranked, "z") is None
+    # A translation of the gold passage is left out rather than counted as a miss.
+    assert gold_rank(ranked, "c", ignore={"b"}) == 2
 
 
 def test_recall_and_mrr() -> None:
@@ -197,8 +199,9 @@ def test_score_answer_uses_the_cited_languages_answers(eval_set: EvalSet) -> Non
         evidence=0.9,
     )
     outcome = score_answer(eval_set.questions[0], "answerable", answer, eval_set)
-    # Each contexts file has its own gold passage: the English one first, the French third.
-    assert outcome.ranks == {"fr.contexts.jsonl": 3, "en.contexts.jsonl": 1}
+    # Each contexts file has its own gold passage, ranked without its translation: the
+    # French one is second (after fr#c3), the English one first.
+    assert outcome.ranks == {"fr.contexts.jsonl": 2, "en.contexts.jsonl": 1}
     assert outcome.answer_in_answer and outcome.answer_in_first_quote
     assert (outcome.citations, outcome.citations_valid) == (2, 1)
     assert outcome.latency_ms == 12.3
