@@ -52,9 +52,13 @@ class GatewaySession:
     ws: web.WebSocketResponse
     session_id: str
     sequence: int = 0
-    identified: bool = False
+    identified: bool = False  # stays true after the connection closes; see `open`
     intents: int = 0
     heartbeats: list[Heartbeat] = field(default_factory=list)
+
+    @property
+    def open(self) -> bool:
+        return not self.ws.closed
 
 
 _RECORD = web.RequestKey("record", RecordedRequest)
@@ -342,14 +346,10 @@ class StandinDiscord:
         self.sessions.append(session)
         # Plain JSON text frames: discord.py only inflates binary frames, whatever it asked for.
         await ws.send_json({"op": HELLO, "d": {"heartbeat_interval": self.heartbeat_interval_ms}})
-        try:
-            async for frame in ws:
-                if frame.type is not WSMsgType.TEXT:
-                    continue
-                await self._gateway_message(session, json.loads(frame.data))
-        finally:
-            if session in self.sessions and ws.closed:
-                session.identified = False
+        async for frame in ws:
+            if frame.type is not WSMsgType.TEXT:
+                continue
+            await self._gateway_message(session, json.loads(frame.data))
         return ws
 
     async def _gateway_message(self, session: GatewaySession, msg: Json) -> None:
@@ -404,7 +404,7 @@ class StandinDiscord:
 
     async def _broadcast(self, event: str, data: Json) -> None:
         for session in list(self.sessions):
-            if session.identified:
+            if session.identified and session.open:
                 await self._send(session, event, data)
 
     # REST.
