@@ -64,6 +64,12 @@ _STOPWORDS = _word_set(
     si
     """
 )
+_COMMON_VERBS = _word_set(
+    """
+    have been were will would could should said says does done make made being than then
+    very just like over such into also est sont etait ete sera avait fait peut
+    """
+)
 # Directions, titles and institutions are translated word by word ("North" / "Nord",
 # "Minister" / "ministre"), so they cannot be checked by spelling; the names they qualify are.
 _DESCRIPTORS = _word_set(
@@ -150,7 +156,7 @@ def claims_of(sentence: str) -> Claims:
             continue
         if not capitalised or folded in _STOPWORDS or folded in _DESCRIPTORS or len(word) < 2:
             continue
-        if i == 0 or _starts_sentence(text, match.start()):
+        if not word.isupper() and (i == 0 or _starts_sentence(text, match.start())):
             # A capital at the start is grammar, unless a name continues after it.
             following = words[i + 1].group(0) if i + 1 < len(words) else ""
             if not following[:1].isupper() or fold(following) in _STOPWORDS:
@@ -158,6 +164,16 @@ def claims_of(sentence: str) -> Claims:
         if word not in names:
             names.append(word)
     return Claims(frozenset(numbers_in(text)), frozenset(months), tuple(names))
+
+
+def content_words(sentence: str) -> list[str]:
+    """Words that carry meaning, for sentences with no number or name to check."""
+    words = []
+    for word in _WORD.findall(_MARKER.sub(" ", sentence)):
+        folded = fold(word)
+        if len(folded) >= 4 and folded not in _STOPWORDS and folded not in _COMMON_VERBS:
+            words.append(word)
+    return words
 
 
 def _starts_sentence(text: str, position: int) -> bool:
@@ -425,6 +441,8 @@ def _check_sentence(
     evidence = [passages[n] for n in cited if not _only_instructions(passages[n])]
     if not evidence:
         return SentenceCheck(text, cited, f"{_refs(cited)} only give instructions")
+    if not claims:
+        return _check_by_words(text, cited, evidence)
     missing = _missing_everywhere(claims, evidence)
     if missing:
         where = "passage" if len(cited) == 1 else "passages"
@@ -443,6 +461,25 @@ def _check_sentence(
         quoted = ", ".join(f"'{m}'" for m in still_missing or claims.labels())
         return SentenceCheck(text, cited, f"{quoted} not in a quotable sentence of {_refs(cited)}")
     return SentenceCheck(text, cited, None, tuple((p.n, p.sentences[i]) for p, i in support))
+
+
+def _check_by_words(text: str, cited: tuple[int, ...], evidence: list[Passage]) -> SentenceCheck:
+    # With nothing to check by spelling, a cited sentence must at least share a word with
+    # a quotable sentence of its passage ("deployed" / "déployés"); a bare "I have been
+    # pwned [1]" shares none.
+    words = content_words(text)
+    support: list[tuple[int, PassageSentence]] = []
+    for passage in evidence:
+        overlaps = [
+            (sum(passage.sentence_index(i).has_name(w) for w in words), i)
+            for i in passage.quotable()
+        ]
+        best = max(overlaps, key=lambda o: (o[0], passage.sentences[o[1]].similarity), default=None)
+        if best and best[0]:
+            support.append((passage.n, passage.sentences[best[1]]))
+    if not support:
+        return SentenceCheck(text, cited, f"shares no word with {_refs(cited)}")
+    return SentenceCheck(text, cited, None, tuple(support))
 
 
 def _only_instructions(passage: Passage) -> bool:

@@ -107,10 +107,13 @@ class AnswerGenerator:
             passages=format_passages(passages), question=_as_data(question), refusal=REFUSAL
         )
         started = time.perf_counter()
+        parts: list[str] = []
         try:
-            text, complete = self._stream(messages, on_token)
+            complete = self._stream(messages, on_token, parts)
         except Exception as error:  # down, timed out, garbage: the quoted answer still stands
-            return _fall_back(fallback, explain_failure(error, self.settings))
+            reason = explain_failure(error, self.settings, mid_answer=bool(parts))
+            return _fall_back(fallback, reason)
+        text = "".join(parts)
         llm_ms = (time.perf_counter() - started) * 1000
         if not complete:
             return _fall_back(fallback, "the LLM stream ended before the answer was complete")
@@ -125,12 +128,11 @@ class AnswerGenerator:
         return answer
 
     def _stream(
-        self, messages: list[BaseMessage], on_token: TokenCallback | None
-    ) -> tuple[str, bool]:
-        """The model's whole text, and whether the server said that it had finished."""
+        self, messages: list[BaseMessage], on_token: TokenCallback | None, parts: list[str]
+    ) -> bool:
+        """Collect the model's text into `parts`; True when the server said it had finished."""
         emit = _SafeEmitter(on_token)
         deadline = time.monotonic() + self.settings.llm_timeout_s
-        parts: list[str] = []
         complete = False
         stream = self.model.stream(messages)
         try:
@@ -147,7 +149,7 @@ class AnswerGenerator:
                     raise TimeoutError("the answer took longer than the timeout")
         finally:
             stream.close()
-        return "".join(parts), complete
+        return complete
 
 
 def passage_for(n: int, hit: Hit) -> Passage:

@@ -60,7 +60,7 @@ def make_chat_model(settings: Settings, max_tokens: int = MAX_ANSWER_TOKENS) -> 
     raise UserError(f"Unknown NEWSBOT_LLM_BACKEND {settings.llm_backend!r}: use openai or ollama.")
 
 
-def explain_failure(error: BaseException, settings: Settings) -> str:
+def explain_failure(error: BaseException, settings: Settings, mid_answer: bool = False) -> str:
     """One line for the user: what went wrong with the LLM, without a traceback."""
     url = endpoint(settings)
     if _is_timeout(error):
@@ -68,7 +68,12 @@ def explain_failure(error: BaseException, settings: Settings) -> str:
     status = getattr(error, "status_code", None)
     if isinstance(status, int):
         return f"LLM at {url} answered HTTP {status}: {_short(error)}"
+    if "no generation chunks" in str(error).lower():
+        # LangChain's word for a 200 reply that held no chat-completion events at all.
+        return f"LLM at {url} sent no answer in the chat-completions streaming format"
     if _is_connection(error):
+        if mid_answer:
+            return f"LLM at {url} stopped mid-answer: {_short(_root(error))}"
         return f"LLM unreachable at {url}: {_short(_root(error))}"
     return f"LLM failed at {url}: {type(error).__name__}: {_short(error)}"
 
