@@ -21,6 +21,13 @@ def run_chat(service: NewsService, console: Console) -> int:
         import readline  # noqa: F401  (line editing and history for input())
     history: deque[Turn] = deque(maxlen=MAX_TURNS)
     console.print("Ask about the articles. Empty line or 'exit' to leave, '/new' to start over.")
+    streamed: list[str] = []
+
+    def on_token(token: str) -> None:
+        # Generated answers print as they arrive; the verified version follows.
+        streamed.append(token)
+        console.print(token, end="", markup=False, highlight=False)
+
     while True:
         try:
             question = input("you> ").strip()
@@ -33,11 +40,14 @@ def run_chat(service: NewsService, console: Console) -> int:
             history.clear()
             console.print("[dim]New conversation.[/]")
             continue
+        streamed.clear()
         try:
-            answer = service.ask(question, history=list(history))
+            answer = service.ask(question, history=list(history), on_token=on_token)
         except UserError as error:
             console.print(f"[red]{error}[/]")
             continue
+        if streamed:
+            console.print()
         if answer.search_query:
             console.print(f"[dim](searched for: {answer.search_query})[/]")
         render_answer(console, answer)
