@@ -8,6 +8,7 @@ articles wait, plus the batch being written.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -54,6 +55,16 @@ def token_counter(store: CollectionStore) -> TokenCounter | None:
     """The model's token counter, or None when the backend cannot count (chunk by characters)."""
     count = store.embeddings.count_tokens
     return count if count("probe") is not None else None
+
+
+def store_failure(error: Exception, store: CollectionStore) -> str:
+    """The reason shown for a batch that could not be written, naming a Chroma server's URL."""
+    client = getattr(store.vectors.collection, "_client", None)
+    get_url = getattr(client, "get_api_url", None)
+    if callable(get_url) and not isinstance(error, ValueError):
+        # Transport errors from the server's client do not say which server they tried.
+        return f"could not store in the Chroma server at {get_url()}: {error}"
+    return f"could not store: {error}"
 
 
 def _prepare(
@@ -139,10 +150,12 @@ def iter_ingest(
             try:
                 store.write(planned)
             except Exception as error:
+                failure = store_failure(error, store)
                 # The batch is recorded as pending until written; repair undoes any half of it,
                 # so a failure here loses nothing that was already stored.
-                store.repair()
-                failure = f"could not store: {error}"
+                with contextlib.suppress(Exception):
+                    # Unreachable store: the rows stay 'pending', and the next open repairs them.
+                    store.repair()
         planned.clear()
         planned_ids.clear()
         planned_sources.clear()

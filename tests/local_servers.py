@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -23,12 +24,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_for_http(url: str, process: subprocess.Popen, timeout_s: float = 60.0) -> None:
+def wait_for_http(
+    url: str, process: subprocess.Popen, log: Path | None = None, timeout_s: float = 60.0
+) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            output = process.stdout.read() if process.stdout else ""
-            raise RuntimeError(f"server exited with {process.returncode}: {output[-2000:]}")
+            output = log.read_text(errors="replace")[-2000:] if log else ""
+            raise RuntimeError(f"server exited with {process.returncode}: {output}")
         try:
             if httpx.get(url, timeout=1.0).status_code < 500:
                 return
@@ -41,17 +44,19 @@ def wait_for_http(url: str, process: subprocess.Popen, timeout_s: float = 60.0) 
 @contextmanager
 def running(command: list[str], ready_url: str, timeout_s: float = 60.0) -> Iterator[int]:
     """Run a server process until the block ends; yields its pid."""
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    try:
-        wait_for_http(ready_url, process, timeout_s)
-        yield process.pid
-    finally:
-        process.terminate()
+    # Output goes to a file: a pipe nobody reads fills up and then blocks the server.
+    with tempfile.NamedTemporaryFile("w+b", prefix="server-", suffix=".log") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            wait_for_http(ready_url, process, Path(log.name), timeout_s)
+            yield process.pid
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 @contextmanager

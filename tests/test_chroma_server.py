@@ -1,0 +1,144 @@
+"""The store and the end-to-end path against a real `chroma run` server, and embedded Chroma."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from bot.service import NewsService
+from retrieval.articles import Article
+from retrieval.chunking import chunk_article
+from retrieval.store import CollectionStore, PlannedArticle
+from retrieval.vector_index import StoreError
+from tests.conftest import make_service
+from tests.local_servers import chroma_server, free_port
+
+ARTICLE_V1 = (
+    "Le barrage de Kakhovka a cédé le 6 juin.\n"
+    "Plus de 40 000 habitants ont été évacués selon les autorités régionales."
+)
+ARTICLE_V2 = (
+    "Le barrage de Kakhovka a cédé le 6 juin.\n"
+    "Plus de 17 000 habitants ont été évacués selon les autorités régionales."
+)
+
+
+@pytest.fixture(scope="module")
+def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with chroma_server(tmp_path_factory.mktemp("chroma-server")) as url:
+        yield url
+
+
+@pytest.fixture(params=["embedded", "server"])
+def service(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[NewsService]:
+    overrides: dict[str, object] = {}
+    if request.param == "server":
+        # One server for the module: each test gets its own collection on it.
+        overrides = {
+            "chroma_url": request.getfixturevalue("server_url"),
+            "collection": f"t-{uuid.uuid4().hex[:12]}",
+        }
+    svc = make_service(tmp_path / "data", **overrides)
+    yield svc
+    svc.close()
+
+
+def write(path: Path, text: str) -> str:
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_ingest_ask_reingest(service: NewsService, sample_path: Path) -> None:
+    assert [i.status for i in service.ingest([str(sample_path)]).items] == ["added"]
+    answer = service.ask("How many troops?")
+    assert not answer.abstained
+    assert "8000" in answer.citations[0].quote
+    store = service.store()
+    before = store.check_consistency()
+    assert before.consistent and before.ready_articles == 1
+    assert before.vector_chunks == before.catalog_chunks > 0
+    embedded = service.embeddings.embedded_count
+    assert [i.status for i in service.ingest([str(sample_path)]).items] == ["unchanged"]
+    assert service.embeddings.embedded_count == embedded
+    assert store.check_consistency() == before
+
+
+def test_update_and_forget(service: NewsService, tmp_path: Path, sample_path: Path) -> None:
+    dam = write(tmp_path / "dam.txt", ARTICLE_V1)
+    service.ingest([dam, str(sample_path)])
+    assert "40 000" in service.ask("How many people were evacuated?").citations[0].quote
+    write(tmp_path / "dam.txt", ARTICLE_V2)
+    assert [i.status for i in service.ingest([dam]).items] == ["updated"]
+    answer = service.ask("How many people were evacuated?")
+    assert "17 000" in answer.citations[0].quote
+    store = service.store()
+    assert store.catalog.lexical_search("40000", 10) == []
+    report = store.check_consistency()
+    assert report.consistent and report.ready_articles == 2
+    assert service.forget(str(Path(dam).resolve())) == 1
+    assert service.ask("What happened to the Kakhovka dam?").abstained
+    report = store.check_consistency()
+    assert report.consistent and report.ready_articles == 1
+
+
+def test_a_crash_mid_write_is_repaired_on_open(service: NewsService, sample_path: Path) -> None:
+    service.ingest([str(sample_path)])
+    store = service.store()
+    article = Article(text=ARTICLE_V1, source="crash.txt", lang="fr")
+    chunks = chunk_article(article)
+    store.catalog.begin([(article, chunks)])
+    store.vectors.add(
+        [c.id for c in chunks], [c.text for c in chunks], [{"article_id": article.id}] * len(chunks)
+    )
+    assert not store.check_consistency().consistent
+    reopened = CollectionStore(
+        store.name, service.settings.data_dir, service.chroma_client, service.embeddings
+    )
+    assert reopened.check_consistency().consistent
+    reopened.write([PlannedArticle(article, chunks, [])])
+    report = reopened.check_consistency()
+    assert report.consistent and report.ready_articles == 2
+
+
+def test_an_unreachable_server_is_named(tmp_path: Path) -> None:
+    dead = f"http://127.0.0.1:{free_port()}"
+    service = make_service(tmp_path / "data", chroma_url=dead)
+    with pytest.raises(StoreError, match=f"cannot reach the Chroma server at {dead}"):
+        service.ask("How many troops?")
+    result = CliRunner().invoke(
+        app,
+        ["ingest", "samples", "--data-dir", str(tmp_path / "cli")],
+        env={"NEWSBOT_CHROMA_URL": dead},
+    )
+    assert result.exit_code == 2
+    assert f"cannot reach the Chroma server at {dead}" in " ".join(result.stderr.split())
+
+
+def test_a_server_that_stops_mid_ingest_leaves_nothing_recorded_as_done(
+    tmp_path: Path, sample_path: Path
+) -> None:
+    chroma_dir = tmp_path / "chroma"
+    dam = write(tmp_path / "dam.txt", ARTICLE_V1)
+    with chroma_server(chroma_dir) as url:
+        service = make_service(tmp_path / "data", chroma_url=url)
+        service.ingest([str(sample_path)])
+        store = service.store()
+    # The server is gone now; the next article cannot be written.
+    report = service.ingest([dam])
+    assert [i.status for i in report.items] == ["failed"]
+    assert url in report.items[0].reason
+    assert [r.source for r in store.catalog.articles()] == [str(sample_path.resolve())]
+    service.close()
+    # Restarted on the same data, the store is whole and the article can be added.
+    with chroma_server(chroma_dir) as url:
+        service = make_service(tmp_path / "data", chroma_url=url)
+        consistency = service.store().check_consistency()
+        assert consistency.consistent and consistency.ready_articles == 1
+        assert [i.status for i in service.ingest([dam]).items] == ["added"]
+        assert service.store().check_consistency().ready_articles == 2
+        service.close()
