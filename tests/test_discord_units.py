@@ -13,6 +13,7 @@ from typing import Any
 import discord
 import pytest
 
+from bot.discord_bot.actions import NewsActions
 from bot.discord_bot.conversations import Conversations
 from bot.discord_bot.cooldown import Cooldown
 from bot.discord_bot.jobs import JobRunner
@@ -27,6 +28,7 @@ from bot.discord_bot.uploads import (
     safe_filename,
     upload_source,
 )
+from bot.errors import UserError
 from bot.service import IngestItem, SourceInfo
 from retrieval.articles import Article
 from retrieval.loading import LoadFailure, LoadOptions
@@ -47,6 +49,12 @@ def _route(**overrides: Any) -> Any:
 def test_route_ignores_unaddressed_channel_messages() -> None:
     assert _route() is None
     assert _route(in_thread=True) is None  # someone else's thread, no mention
+
+
+def test_route_ignores_empty_unaddressed_messages_even_in_its_threads() -> None:
+    # What arrives without the Message Content intent: no text unless the bot is mentioned.
+    assert _route(content="", in_thread=True, bot_thread=True) is None
+    assert _route(content=f"<@{BOT}>", mentioned=True).question == ""
 
 
 def test_route_mention_in_a_channel_opens_a_thread() -> None:
@@ -257,3 +265,42 @@ def test_upload_temp_dir_is_removed(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(tempfile, "tempdir", None)
     load_upload(b"Text.\n", "a.txt", "discord:1/a.txt", LoadOptions())
     assert list(tmp_path.iterdir()) == []
+
+
+class SpyService:
+    """Records the calls the actions make; answers nothing."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        def record(*args: Any, **kwargs: Any) -> Any:
+            self.calls.append((name, args, kwargs))
+            return SimpleNamespace(items=[])
+
+        return record
+
+
+def test_url_ingest_never_allows_private_addresses_and_needs_http() -> None:
+    spy = SpyService()
+    actions = NewsActions(spy, JobRunner(1))  # type: ignore[arg-type]
+
+    async def scenario() -> None:
+        await actions.ingest_url("https://example.com/a", Scope(5, "news"))
+        with pytest.raises(UserError, match="http"):
+            await actions.ingest_url("file:///etc/passwd", Scope(5, "news"))
+        with pytest.raises(UserError, match="server"):
+            await actions.ingest_url("https://example.com/a", Scope(None, "news"))
+        with pytest.raises(UserError, match="server"):
+            await actions.forget("x", Scope(None, "news"))
+
+    asyncio.run(scenario())
+    [(name, args, kwargs)] = spy.calls
+    assert name == "ingest" and args == (["https://example.com/a"],)
+    assert kwargs == {"collection": "guild-5", "allow_private_urls": False}
+
+
+def test_asking_with_nothing_to_search_is_a_friendly_error() -> None:
+    actions = NewsActions(SpyService(), JobRunner(1))  # type: ignore[arg-type]
+    with pytest.raises(UserError, match="direct messages"):
+        asyncio.run(actions.ask("q", Scope(None, None)))

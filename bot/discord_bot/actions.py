@@ -56,7 +56,8 @@ class NewsActions:
             )
         except EmptyStoreError as exc:
             # The service's hint names CLI commands; Discord users add articles with /ingest.
-            raise UserError(messages.EMPTY_HERE) from exc
+            empty = messages.EMPTY_HERE if scope.guild_id is not None else messages.DM_NO_ARTICLES
+            raise UserError(empty) from exc
 
     async def sources(self, scope: Scope) -> list[SourceInfo]:
         collections = scope.search_collections

@@ -55,6 +55,9 @@ def route(
     message is a follow-up. Elsewhere only a mention counts, answered in a new thread.
     """
     question = strip_mentions_of(content, bot_id)
+    if not question and not mentioned:
+        # Without the Message Content intent, unaddressed messages arrive empty.
+        return None
     if in_dm or (in_thread and (bot_thread or known_conversation)):
         return MentionRequest(question, "here", channel_id)
     if not mentioned:
