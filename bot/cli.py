@@ -65,7 +65,18 @@ def _user_errors() -> tuple[type[Exception], ...]:
 
 @app.command()
 def ingest(
-    inputs: Annotated[list[str], typer.Argument(help="Files, directories or http(s) URLs.")],
+    inputs: Annotated[
+        list[str] | None, typer.Argument(help="Files, directories or http(s) URLs.")
+    ] = None,
+    feed: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--feed",
+            metavar="URL",
+            help="An RSS or Atom feed URL: its new entries' articles are fetched (repeatable).",
+            show_default=False,
+        ),
+    ] = None,
     data_dir: DataDir = None,
     collection: Collection = None,
     allow_private: Annotated[
@@ -75,16 +86,23 @@ def ingest(
 ) -> None:
     """Add articles to the store; unchanged ones are skipped, changed ones replaced."""
     from bot.render_cli import render_ingest_summary, track_ingest
+    from bot.service import IngestReport
 
+    if not inputs and not feed:
+        raise _fail("give files, directories or URLs to ingest, or --feed URL")
     settings = _settings(data_dir, collection)
+    allow = allow_private or None
+    items = []
     try:
         service = _service(settings)
         with track_ingest(errors, enabled=not as_json) as on_item:
-            report = service.ingest(
-                inputs, on_item=on_item, allow_private_urls=allow_private or None
-            )
+            if inputs:
+                items += service.ingest(inputs, on_item=on_item, allow_private_urls=allow).items
+            for url in feed or []:
+                items += service.ingest_feed(url, on_item=on_item, allow_private_urls=allow).items
     except _user_errors() as error:
         raise _fail(str(error)) from None
+    report = IngestReport(items)
     if as_json:
         print(json.dumps([item.__dict__ for item in report.items], ensure_ascii=False, indent=2))
     else:

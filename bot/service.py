@@ -222,6 +222,42 @@ class NewsService:
         store = self.store(collection)
         return IngestReport(ingest_articles(items, store, on_item=on_item))
 
+    def ingest_feed(
+        self,
+        url: str,
+        *,
+        collection: str | None = None,
+        on_item: Callable[[IngestItem], None] | None = None,
+        allow_private_urls: bool | None = None,
+    ) -> IngestReport:
+        """Ingest the articles of a feed's new (or revised) entries; seen ones are not fetched."""
+        from retrieval.feeds import FeedError, FeedLog, feed_articles, read_feed
+
+        options = self.load_options(allow_private_urls)
+        try:
+            feed = read_feed(url, options)
+        except FeedError as error:
+            raise UserError(str(error)) from error
+        name = collection or self.settings.collection
+        store = self.store(name)  # checks the collection name before it becomes a file name
+        log = FeedLog(self.settings.data_dir / "feeds" / f"{store.name}.sqlite")
+        entries = log.new_entries(feed)
+        done = iter(entries)
+
+        def remember(item: IngestItem) -> None:
+            # One outcome per entry, in entry order; recorded at once so an interrupted poll
+            # does not fetch the finished entries again.
+            log.record(feed, next(done), item.reason if item.status == "failed" else None)
+            if on_item:
+                on_item(item)
+
+        try:
+            return self.ingest_articles(
+                feed_articles(entries, options), collection=name, on_item=remember
+            )
+        finally:
+            log.close()
+
     # --- managing --------------------------------------------------------------------------
     def forget(self, source: str, *, collection: str | None = None) -> int:
         return len(self.store(collection).forget(source))
