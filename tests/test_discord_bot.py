@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from bot.answer_types import Answer, Citation
-from bot.discord_bot.render import cited_numbers
+from bot.discord_bot.render import cited_numbers, render_answer_messages
 from bot.followup import Turn
 from bot.service import NewsService
 from tests.discord_standin import LoopLag, StandinDiscord, fixtures
@@ -284,16 +284,17 @@ def test_long_answer_is_split_within_limits_and_keeps_referenced_citations(
 
     async def scenario() -> None:
         async with running_bot(standin, bot_settings(tmp_path), LongAnswerService()):
+            expected = len(render_answer_messages(LongAnswerService().ask("Everything?")))
             record = await standin.invoke("ask", alice, guild_id=guild.id,
-                                          options={"question": "Tell me everything"})
-            await standin.send_message(guild.default_channel_id, alice, "Everything?",
-                                       mention_bot=True)
-            await standin.wait_for(lambda: len(record.messages) >= 2)
-            await asyncio.sleep(0.5)  # let every follow-up and thread message arrive
+                                          options={"question": "Everything?"})
+            mention = await standin.send_message(guild.default_channel_id, alice, "Everything?",
+                                                 mention_bot=True)
+            await standin.wait_for(lambda: len(record.messages) == expected)
+            posts = await standin.wait_for_request(
+                "POST", f"/channels/{mention['id']}/messages", count=expected
+            )
             _check_long_answer(record.messages)
-            thread_posts = [r.json for r in standin.requests if r.method == "POST"
-                            and r.path.endswith("/messages") and r.status == 200]
-            _check_long_answer(thread_posts)
+            _check_long_answer([r.json for r in posts])
             # The stand-in refuses payloads over Discord's limits (400); none was refused.
             assert not [r for r in standin.requests if r.status >= 400]
 
