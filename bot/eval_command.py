@@ -144,6 +144,15 @@ def _cell(value: float | None, percent: bool = True) -> str:
     return f"{value:.3f}" if percent else f"{value:.0f}"
 
 
+def _mean_first_quote_chars(block: dict[str, Any]) -> float | None:
+    lengths = [
+        len(q["first_quote"])
+        for q in block["questions"]
+        if q["kind"] == "answerable" and q["first_quote"] is not None
+    ]
+    return sum(lengths) / len(lengths) if lengths else None
+
+
 def render_report(console: Console, report: dict[str, Any], baseline: str | None) -> None:
     from rich.table import Table
 
@@ -169,6 +178,8 @@ def render_report(console: Console, report: dict[str, Any], baseline: str | None
         ("citation_offsets_valid", "citation offsets valid"),
     ):
         row(label, lambda b, k=key: b["answers"][k])
+    # Longer quotes hold the answer more often; their length keeps the comparison fair.
+    row("first quote chars (mean)", _mean_first_quote_chars, percent=False)
     row("abstains · answerable", lambda b: b["abstention"]["answerable"])
     row("abstains · unanswerable", lambda b: b["abstention"]["unanswerable"])
     row("latency p50 (ms)", lambda b: b["latency_ms"]["p50"], percent=False)
