@@ -21,7 +21,7 @@ from bot.citation_check import (
     verify,
 )
 from bot.extractive import Candidate, citation_for
-from bot.followup import Turn, standalone_question
+from bot.followup import Turn, needs_context, standalone_question
 from bot.llm import explain_failure, make_chat_model
 from bot.settings import Settings
 from prompts import prompt_messages
@@ -86,7 +86,12 @@ class AnswerGenerator:
         except Exception as error:  # any backend failure: the non-LLM rewrite still works
             log.warning("follow-up rewrite failed: %s", explain_failure(error, self.settings))
             rewritten = None
-        return rewritten or standalone_question(question, history)
+        if rewritten and not (
+            rewritten.casefold() == question.casefold() and needs_context(question)
+        ):
+            return rewritten
+        # No rewrite, or an echo of a question that needs context: carry it without the LLM.
+        return standalone_question(question, history)
 
     # --- answers ---------------------------------------------------------------------------
     def generate(

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from langchain_core.language_models.chat_models import BaseChatModel
 
 # Long enough for a few cited sentences; a bound keeps a rambling model from holding the reply.
-MAX_ANSWER_TOKENS = 300
+MAX_ANSWER_TOKENS = 200
 DEFAULT_URLS = {"openai": "https://api.openai.com/v1", "ollama": "http://localhost:11434"}
 
 

@@ -287,3 +287,12 @@ def test_follow_up_rewrite_falls_back_when_the_llm_fails(
     answer = service.ask(FOLLOW_UP, mode="generate", history=HISTORY)
     assert answer.search_query == standalone_question(FOLLOW_UP, HISTORY)
     assert answer.mode == "generated"
+
+
+def test_follow_up_echoed_unchanged_is_rewritten_without_the_llm(
+    service: NewsService, scripted_llm: ScriptedLLM
+) -> None:
+    # Small models often repeat the question; "they" would then reach retrieval unresolved.
+    scripted_llm.script(FOLLOW_UP, Reply(troops_reply))
+    answer = service.ask(FOLLOW_UP, mode="generate", history=HISTORY)
+    assert answer.search_query == standalone_question(FOLLOW_UP, HISTORY)
