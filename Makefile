@@ -7,6 +7,9 @@ PIP := $(PY) -m pip
 DEMO_STAMP := $(VENV)/.demo-installed
 TEST_STAMP := $(VENV)/.test-installed
 DEMO_DATA := .cache/demo-data
+# llama-cpp-python has no binary wheel on PyPI: build it once, keep the wheel inside the checkout.
+WHEELS := .cache/wheels
+LLAMA := llama-cpp-python==0.3.36
 
 .PHONY: demo test lint setup setup-test bench clean
 
@@ -21,7 +24,9 @@ $(DEMO_STAMP): pyproject.toml | $(PY)
 # torch first and pinned: an unpinned torch pulled in by sentence-transformers is a CUDA build.
 $(TEST_STAMP): pyproject.toml | $(PY)
 	$(PIP) install --quiet torch==2.13.0
-	$(PIP) install --quiet -e '.[st,llm,dev]'
+	ls $(WHEELS)/llama_cpp_python-0.3.36-*.whl >/dev/null 2>&1 || \
+		$(PIP) wheel --quiet --no-deps -w $(WHEELS) $(LLAMA)
+	$(PIP) install --quiet --find-links $(WHEELS) -e '.[st,llm,dev]'
 	touch $(DEMO_STAMP) $@
 
 setup: $(DEMO_STAMP)
