@@ -6,6 +6,11 @@ Write order, so that a crash anywhere leaves a state the next open repairs:
 3. catalog, one transaction: lexical rows written, articles 'ready', replaced versions 'deleting';
 4. Chroma: vectors of replaced versions deleted; 5. catalog: replaced versions purged.
 On open, 'pending' and 'deleting' articles have their vectors deleted and rows purged.
+
+Every write holds the data directory's write lock (`write_lock`), so writers in several
+processes (a CLI ingest beside the Discord bot) take turns: embedded Chroma corrupts its index
+under concurrent writers, and a second process's repair would undo a write in progress.
+Readers take no lock; they only ever see 'ready' articles.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from retrieval.catalog import ArticleRecord, Catalog, ChunkRecord
 from retrieval.embedding_cache import CachedEmbeddings
 from retrieval.sentences import sentence_spans
 from retrieval.vector_index import VectorIndex, check_collection_name
+from retrieval.write_lock import write_lock
 
 
 @dataclass(frozen=True)
@@ -55,16 +61,18 @@ class CollectionStore:
     ) -> None:
         self.name = check_collection_name(name)
         self.embeddings = embeddings
-        self.catalog = Catalog(data_dir / "collections" / f"{name}.sqlite")
-        # A rebuild that a crash interrupted is resumed: the catalog holds every article's text.
-        rebuild = rebuild or self.catalog.get_meta("rebuild") == "running"
-        if rebuild:
-            self.catalog.set_meta("rebuild", "running")
-        self.vectors = VectorIndex(client, name, embeddings, reset=rebuild)
-        self.repair()
-        if rebuild:
-            self._reembed_all()
-            self.catalog.set_meta("rebuild", "done")
+        self.lock = write_lock(data_dir)
+        with self.lock.hold():
+            self.catalog = Catalog(data_dir / "collections" / f"{name}.sqlite")
+            # A rebuild that a crash interrupted is resumed: the catalog holds every text.
+            rebuild = rebuild or self.catalog.get_meta("rebuild") == "running"
+            if rebuild:
+                self.catalog.set_meta("rebuild", "running")
+            self.vectors = VectorIndex(client, name, embeddings, reset=rebuild, lock=self.lock)
+            self.repair()
+            if rebuild:
+                self._reembed_all()
+                self.catalog.set_meta("rebuild", "done")
 
     def _reembed_all(self, batch_articles: int = 32) -> None:
         """Vectors for every stored chunk from the catalog's text, with the current model."""
@@ -74,14 +82,11 @@ class CollectionStore:
 
     def _embed_and_add(self, chunks: Sequence[ChunkRecord]) -> None:
         texts = [c.text for c in chunks]
-        sentences = [
-            c.article_text[s:e]
-            for c in chunks
-            for s, e in sentence_spans(c.article_text, c.start, c.end)
-        ]
         # Sentence vectors feed answer selection and reranking; embedding them with the chunks
         # keeps one batched pass over the model and makes asking need only the query's vector.
-        self.embeddings.embed_passages(texts + sentences)
+        self.embeddings.embed_passages(
+            _passages([(c.article_text, c.start, c.end) for c in chunks])
+        )
         metadatas = [
             {
                 "article_id": c.article_id,
@@ -102,11 +107,13 @@ class CollectionStore:
 
     def repair(self) -> int:
         """Finish or undo what an interrupted run left; returns how many articles it touched."""
-        pending, deleting = self.catalog.unfinished()
-        stale = pending + deleting
-        if stale:
-            self.vectors.delete(self.catalog.chunk_ids(stale))
-            self.catalog.purge(stale)
+        with self.lock.hold():
+            # Under the lock no other writer is half-way: anything unfinished is a crash's.
+            pending, deleting = self.catalog.unfinished()
+            stale = pending + deleting
+            if stale:
+                self.vectors.delete(self.catalog.chunk_ids(stale))
+                self.catalog.purge(stale)
         return len(stale)
 
     def is_empty(self) -> bool:
@@ -115,29 +122,49 @@ class CollectionStore:
     def write(self, planned: Sequence[PlannedArticle]) -> None:
         if not planned:
             return
-        self.catalog.begin([(p.article, p.chunks) for p in planned])
-        self._embed_and_add(self.catalog.chunks_of([p.article.id for p in planned]))
-        replaced = [old for p in planned for old in p.replaces]
-        self.catalog.finish([p.article.id for p in planned], replaced)
-        self._remove(replaced)
+        # Embedding is the slow part and needs no lock: done first, the locked write below
+        # finds every vector in the cache.
+        self.embeddings.embed_passages(
+            _passages([(p.article.text, c.start, c.end) for p in planned for c in p.chunks])
+        )
+        with self.lock.hold():
+            self.repair()  # a crashed writer in another process leaves work for the next one
+            # Another process may have stored some of these since they were planned; writing
+            # them again would hide them (back to 'pending') while this write runs.
+            planned = [p for p in planned if not self._is_ready(p.article.id)]
+            if not planned:
+                return
+            self.catalog.begin([(p.article, p.chunks) for p in planned])
+            self._embed_and_add(self.catalog.chunks_of([p.article.id for p in planned]))
+            replaced = [old for p in planned for old in p.replaces]
+            self.catalog.finish([p.article.id for p in planned], replaced)
+            self._remove(replaced)
+
+    def _is_ready(self, article_id: str) -> bool:
+        record = self.catalog.article(article_id)
+        return record is not None and record.state == "ready"
 
     def _remove(self, article_ids: Sequence[str]) -> None:
         if not article_ids:
             return
-        self.vectors.delete(self.catalog.chunk_ids(article_ids))
-        self.catalog.purge(article_ids)
+        with self.lock.hold():
+            self.vectors.delete(self.catalog.chunk_ids(article_ids))
+            self.catalog.purge(article_ids)
 
     def forget(self, source: str) -> list[ArticleRecord]:
-        records = self.catalog.articles(source=source)
-        ids = [r.article_id for r in records]
-        self.catalog.mark_deleting(ids)
-        self._remove(ids)
+        with self.lock.hold():
+            records = self.catalog.articles(source=source)
+            ids = [r.article_id for r in records]
+            self.catalog.mark_deleting(ids)
+            self._remove(ids)
         return records
 
     def check_consistency(self) -> ConsistencyReport:
-        catalog_ids = self.catalog.all_chunk_ids()
-        vector_ids = self.vectors.all_ids()
-        pending, deleting = self.catalog.unfinished()
+        # Under the write lock: a write in progress elsewhere would look like an inconsistency.
+        with self.lock.hold():
+            catalog_ids = self.catalog.all_chunk_ids()
+            vector_ids = self.vectors.all_ids()
+            pending, deleting = self.catalog.unfinished()
         return ConsistencyReport(
             ready_articles=self.catalog.ready_count(),
             catalog_chunks=len(catalog_ids),
@@ -146,3 +173,12 @@ class CollectionStore:
             orphan_vectors=len(vector_ids - catalog_ids),
             unfinished_articles=len(pending) + len(deleting),
         )
+
+
+def _passages(spans: Sequence[tuple[str, int, int]]) -> list[str]:
+    """Texts to embed for chunks given as (article text, start, end): chunks, then sentences."""
+    chunks = [text[start:end] for text, start, end in spans]
+    sentences = [
+        text[s:e] for text, start, end in spans for s, e in sentence_spans(text, start, end)
+    ]
+    return chunks + sentences

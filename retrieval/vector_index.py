@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -15,6 +18,7 @@ from langchain_chroma import Chroma
 
 from retrieval.catalog import SearchFilters
 from retrieval.embedding_cache import CachedEmbeddings
+from retrieval.write_lock import WriteLock
 
 
 class StoreError(RuntimeError):
@@ -87,8 +91,62 @@ def _date_num(date: str | None) -> int:
     return int(digits.ljust(8, "0")) if digits else 0
 
 
+class _Generation:
+    """Which version of an embedded Chroma directory this process has loaded.
+
+    Embedded Chroma keeps each collection's index in memory and never looks at the disk
+    again: a process did not see vectors that another process added (2,000 of 2,000 missed),
+    and when it wrote next it saved its stale index over the other's (vectors lost, "Error
+    finding id"). Every write bumps a counter file; a process whose counter is behind
+    restarts its client, which reloads the index from disk (about 50 ms).
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.seen: int | None = None  # unknown: the first use reloads
+
+    def read(self) -> int:
+        try:
+            return int(self.path.read_text(encoding="ascii") or 0)
+        except (FileNotFoundError, ValueError):
+            return 0
+
+    def refresh(self, client: chromadb.ClientAPI) -> None:
+        current = self.read()
+        if current != self.seen:
+            system = client._system  # type: ignore[attr-defined]
+            system.stop()
+            system.start()
+            self.seen = current
+
+    def bump(self) -> None:
+        new = self.read() + 1
+        tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+        tmp.write_text(str(new), encoding="ascii")
+        os.replace(tmp, self.path)  # readers see the old number or the new, never half
+        self.seen = new
+
+
+_GENERATIONS: dict[Path, _Generation] = {}
+_GENERATIONS_GUARD = threading.Lock()
+
+
+def _generation(client: chromadb.ClientAPI) -> _Generation | None:
+    """The process's one tracker for an embedded client's directory; None for a server."""
+    settings = client.get_settings()
+    if not settings.is_persistent or not settings.persist_directory:
+        return None
+    path = (Path(settings.persist_directory) / "newsbot-generation").absolute()
+    with _GENERATIONS_GUARD:
+        return _GENERATIONS.setdefault(path, _Generation(path))
+
+
 class VectorIndex:
-    """One Chroma collection of chunk vectors, bound to one embedding model."""
+    """One Chroma collection of chunk vectors, bound to one embedding model.
+
+    With `lock` (the data directory's), reads hold it shared and writes exclusively, and an
+    embedded client is reloaded whenever another process has written since its last use.
+    """
 
     def __init__(
         self,
@@ -96,34 +154,73 @@ class VectorIndex:
         collection: str,
         embeddings: CachedEmbeddings,
         reset: bool = False,
+        lock: WriteLock | None = None,
     ) -> None:
         self.name = f"newsbot-{check_collection_name(collection)}"
-        if reset and self.name in {c.name for c in client.list_collections()}:
-            client.delete_collection(self.name)
+        self._client = client
+        self._lock = lock
+        self._generation = _generation(client) if lock is not None else None
         self.embeddings = embeddings
-        metadata = {
-            "hnsw:space": "cosine",
-            "embedding_model": embeddings.model_id,
-            "embedding_dim": embeddings.dim,
-        }
-        self._store = Chroma(
-            collection_name=self.name,
-            embedding_function=embeddings,
-            client=client,
-            collection_metadata=metadata,
-        )
-        self._check_model(collection)
+        with self._writing() as changed:
+            if reset and self.name in {c.name for c in client.list_collections()}:
+                client.delete_collection(self.name)
+                changed()
+            metadata = {
+                "hnsw:space": "cosine",
+                "embedding_model": embeddings.model_id,
+                "embedding_dim": embeddings.dim,
+            }
+            self._store = Chroma(
+                collection_name=self.name,
+                embedding_function=embeddings,
+                client=client,
+                collection_metadata=metadata,
+            )
+            if self._check_model(collection):
+                changed()
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[None]:
+        if self._lock is None or self._generation is None:
+            yield
+            return
+        with self._lock.shared():
+            self._generation.refresh(self._client)
+            yield
+
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[Callable[[], None]]:
+        """Yields `changed`, to call once the collection was modified."""
+        if self._lock is None:
+            yield lambda: None
+            return
+        modified = False
+
+        def changed() -> None:
+            nonlocal modified
+            modified = True
+
+        with self._lock.hold():
+            if self._generation is not None:
+                self._generation.refresh(self._client)
+            try:
+                yield changed
+            finally:
+                # Bumped even after a failure: the collection may be partly changed.
+                if modified and self._generation is not None:
+                    self._generation.bump()
 
     @property
     def collection(self) -> chromadb.Collection:
         return self._store._collection
 
-    def _check_model(self, collection: str) -> None:
+    def _check_model(self, collection: str) -> bool:
+        """Raise on vectors of another model; True if the collection's metadata was updated."""
         existing = self.collection.metadata or {}
         model = existing.get("embedding_model")
         dim = existing.get("embedding_dim")
         if model == self.embeddings.model_id and dim == self.embeddings.dim:
-            return
+            return False
         if self.collection.count() == 0:
             # An empty collection made by another model holds nothing to mix; adopt it.
             self.collection.modify(
@@ -133,7 +230,7 @@ class VectorIndex:
                     "embedding_dim": self.embeddings.dim,
                 }
             )
-            return
+            return True
         raise ModelMismatchError(
             f"collection {collection!r} was built with {model} ({dim} dimensions) but the "
             f"configured embedder is {self.embeddings.model_id} ({self.embeddings.dim}). "
@@ -148,48 +245,58 @@ class VectorIndex:
             return
         enriched = [{**m, "date_num": _date_num(m.get("date"))} for m in metadatas]
         clean = [{k: v for k, v in m.items() if v is not None} for m in enriched]
-        self._store.add_texts(list(texts), metadatas=clean, ids=list(chunk_ids))
+        with self._writing() as changed:
+            changed()
+            self._store.add_texts(list(texts), metadatas=clean, ids=list(chunk_ids))
 
     def delete(self, chunk_ids: Sequence[str]) -> None:
-        for i in range(0, len(chunk_ids), 5000):
-            part = list(chunk_ids[i : i + 5000])
-            if part:
-                self._store.delete(ids=part)
+        if not chunk_ids:
+            return
+        with self._writing() as changed:
+            changed()
+            for i in range(0, len(chunk_ids), 5000):
+                part = list(chunk_ids[i : i + 5000])
+                if part:
+                    self._store.delete(ids=part)
 
     def existing_ids(self, chunk_ids: Sequence[str]) -> set[str]:
         found: set[str] = set()
-        for i in range(0, len(chunk_ids), 5000):
-            part = list(chunk_ids[i : i + 5000])
-            if part:
-                found.update(self.collection.get(ids=part, include=[])["ids"])
+        with self._reading():
+            for i in range(0, len(chunk_ids), 5000):
+                part = list(chunk_ids[i : i + 5000])
+                if part:
+                    found.update(self.collection.get(ids=part, include=[])["ids"])
         return found
 
     def all_ids(self) -> set[str]:
         ids: set[str] = set()
         offset = 0
-        while True:
-            page = self.collection.get(include=[], limit=10000, offset=offset)["ids"]
-            ids.update(page)
-            if len(page) < 10000:
-                return ids
-            offset += len(page)
+        with self._reading():
+            while True:
+                page = self.collection.get(include=[], limit=10000, offset=offset)["ids"]
+                ids.update(page)
+                if len(page) < 10000:
+                    return ids
+                offset += len(page)
 
     def count(self) -> int:
-        return self.collection.count()
+        with self._reading():
+            return self.collection.count()
 
     def search(
         self, query_vector: np.ndarray, k: int, filters: SearchFilters | None = None
     ) -> list[tuple[str, float]]:
         """(chunk_id, cosine similarity), best first."""
-        total = self.count()
-        if total == 0:
-            return []
-        result = self.collection.query(
-            query_embeddings=[np.asarray(query_vector, dtype=np.float32).tolist()],
-            n_results=min(k, total),
-            where=_where(filters),
-            include=["distances"],
-        )
+        with self._reading():
+            total = self.count()
+            if total == 0:
+                return []
+            result = self.collection.query(
+                query_embeddings=[np.asarray(query_vector, dtype=np.float32).tolist()],
+                n_results=min(k, total),
+                where=_where(filters),
+                include=["distances"],
+            )
         ids = result["ids"][0]
         distances = (result.get("distances") or [[]])[0]
         return [(chunk_id, 1.0 - float(d)) for chunk_id, d in zip(ids, distances, strict=True)]
@@ -197,7 +304,8 @@ class VectorIndex:
     def vectors(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
         if not chunk_ids:
             return {}
-        result = self.collection.get(ids=list(chunk_ids), include=["embeddings"])
+        with self._reading():
+            result = self.collection.get(ids=list(chunk_ids), include=["embeddings"])
         return {
             chunk_id: np.asarray(vector, dtype=np.float32)
             for chunk_id, vector in zip(result["ids"], result["embeddings"], strict=True)
