@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from bot.cli import app
 from bot.service import NewsService
 from retrieval.articles import Article
+from retrieval.catalog_restore import RestoreReport, restore_catalog
 from retrieval.chunking import chunk_article
 from retrieval.store import CollectionStore, PlannedArticle
 from retrieval.vector_index import StoreError
@@ -142,3 +143,34 @@ def test_a_server_that_stops_mid_ingest_leaves_nothing_recorded_as_done(
         assert [i.status for i in service.ingest([dam]).items] == ["added"]
         assert service.store().check_consistency().ready_articles == 2
         service.close()
+
+
+def test_a_new_data_dir_restores_its_catalog_from_the_server(
+    server_url: str, tmp_path: Path, sample_path: Path
+) -> None:
+    name = f"t-{uuid.uuid4().hex[:12]}"
+    dam = write(tmp_path / "dam.txt", ARTICLE_V1)
+    first = make_service(tmp_path / "a", chroma_url=server_url, collection=name)
+    first.ingest([str(sample_path), dam])
+    expected = first.ask("How many troops?").citations[0]
+    # Another host: same server and collection, an empty data directory.
+    second = make_service(tmp_path / "b", chroma_url=server_url, collection=name)
+    assert second.store().is_empty()
+    assert restore_catalog(second.store()) == RestoreReport(added=2, removed=0, skipped=0)
+    cited = second.ask("How many troops?").citations[0]
+    assert (cited.quote, cited.start, cited.end, cited.source, cited.title) == (
+        expected.quote,
+        expected.start,
+        expected.end,
+        expected.source,
+        expected.title,
+    )
+    assert second.store().check_consistency().consistent
+    assert second.store().catalog.lexical_search("Kakhovka", 5)
+    # What the first host forgets, the next restore drops; a second restore changes nothing.
+    first.forget(str(Path(dam).resolve()))
+    assert restore_catalog(second.store()) == RestoreReport(added=0, removed=1, skipped=0)
+    assert second.store().catalog.lexical_search("Kakhovka", 5) == []
+    assert restore_catalog(second.store()) == RestoreReport(added=0, removed=0, skipped=0)
+    first.close()
+    second.close()
