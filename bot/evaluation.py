@@ -355,7 +355,9 @@ class PipelineAnswer:
 
 
 class Pipeline(Protocol):
-    def answer(self, question: str) -> PipelineAnswer: ...
+    def answer(self, question: str, rank: bool = True) -> PipelineAnswer:
+        """The answer; with `rank`, also the ranked sources that retrieval metrics need."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -535,7 +537,8 @@ def run_pipeline(
     progress.start(description, len(tasks))
     outcomes = []
     for task in tasks:
-        answer = pipelines(task.store).answer(task.item.question)
+        # Unanswerable questions have no gold passage: ranking them would only cost time.
+        answer = pipelines(task.store).answer(task.item.question, rank=task.kind == "answerable")
         outcomes.append(score_answer(task.item, task.kind, answer, eval_set))
         progress.advance()
     return summarize(outcomes, list(eval_set.contexts))
@@ -549,7 +552,7 @@ class NewsbotPipeline:
         self.collection = collection
         self.mode = mode
 
-    def answer(self, question: str) -> PipelineAnswer:
+    def answer(self, question: str, rank: bool = True) -> PipelineAnswer:
         from retrieval.search import search_hybrid
 
         started = time.perf_counter()
@@ -560,19 +563,22 @@ class NewsbotPipeline:
         )
         latency = (time.perf_counter() - started) * 1000
         store = self.service.store(self.collection)
-        # The same search `ask` runs, kept deeper than its top_k to rank for recall@10.
-        ranking = search_hybrid(
-            self.service.check_question(question),
-            [store],
-            self.service.embeddings,
-            k=RANKING_DEPTH,
-        )
+        ranked: list[str] = []
+        if rank:
+            # The same search `ask` runs, kept deeper than its top_k to rank for recall@10.
+            ranking = search_hybrid(
+                self.service.check_question(question),
+                [store],
+                self.service.embeddings,
+                k=RANKING_DEPTH,
+            )
+            ranked = [hit.chunk.source for hit in ranking.hits]
         texts: dict[str, str | None] = {}
         for c in answer.citations:
             if c.article_id not in texts:
                 texts[c.article_id] = store.catalog.article_text(c.article_id)
         return PipelineAnswer(
-            ranked_sources=[hit.chunk.source for hit in ranking.hits],
+            ranked_sources=ranked,
             answer=answer.answer,
             abstained=answer.abstained,
             citations=[

@@ -43,7 +43,7 @@ class LangChainBaseline:
         self._texts = {a.source: a.text for a in articles}
         self._depth = max(TOP_K, *RECALL_AT)
 
-    def answer(self, question: str) -> PipelineAnswer:
+    def answer(self, question: str, rank: bool = True) -> PipelineAnswer:
         started = time.perf_counter()
         # One search deep enough for recall@10; its first TOP_K are what the tutorial retrieves.
         documents = self._store.similarity_search(question, k=self._depth)
