@@ -61,10 +61,14 @@ def open_chroma_client(
         )
         client.heartbeat()
     except Exception as error:
+        reason = str(error)
+        if token:
+            # A server (or proxy) that rejects the token may quote it back in its message.
+            reason = reason.replace(token, "***")
         raise StoreError(
-            f"cannot reach the Chroma server at {url}: {error}. "
+            f"cannot reach the Chroma server at {url}: {reason}. "
             "Start it (chroma run --path DIR --port PORT) or unset NEWSBOT_CHROMA_URL."
-        ) from error
+        ) from None  # the chained error would print the token again in a traceback
     return client
 
 
