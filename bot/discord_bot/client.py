@@ -39,7 +39,9 @@ class NewsBot(discord.Client):
         super().__init__(intents=intents, allowed_mentions=NO_MENTIONS, **client_options)
         self.settings = settings
         self.jobs = JobRunner(settings.discord_max_jobs)
-        self.actions = NewsActions(service, self.jobs)
+        self.actions = NewsActions(
+            service, self.jobs, streams_answers=settings.llm_backend != "none"
+        )
         cooldown = Cooldown(settings.discord_cooldown_s)
         self.conversations = Conversations()
         self.slash = SlashHandlers(self.actions, settings, cooldown)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 from dataclasses import dataclass
@@ -17,7 +18,8 @@ from .conversations import Conversations
 from .cooldown import Cooldown
 from .render import render_answer_messages, render_text_messages, shorten
 from .scopes import Scope
-from .sending import send_rendered, send_texts
+from .sending import NO_MENTIONS, finish_message_rendered, send_rendered, send_texts
+from .streaming import LivePreview
 
 log = logging.getLogger(__name__)
 
@@ -122,20 +124,43 @@ class MentionHandler:
             conversation_id = target.id if isinstance(target, discord.Thread) else None
         conversation = self.conversations.get(conversation_id) if conversation_id else None
         history = conversation.turns if conversation else []
+        # With an LLM, the answer is shown as it is generated in a message edited in place.
+        shown: list[discord.Message] = []
+
+        async def show(text: str) -> None:
+            if shown:
+                await shown[0].edit(content=text, allowed_mentions=NO_MENTIONS)
+            else:
+                shown.append(await target.send(
+                    text, allowed_mentions=NO_MENTIONS, reference=reference, mention_author=False,
+                ))
+
+        preview = LivePreview(show) if self.actions.streams_answers else None
         try:
             async with target.typing():
-                answer = await self.actions.ask(request.question, scope, history)
-        except UserError as exc:
-            await send_texts(target, render_text_messages(str(exc)), reference=reference)
-            return
-        except Exception:
+                answer = await self.actions.ask(
+                    request.question, scope, history,
+                    on_token=preview.on_token if preview else None,
+                )
+        except Exception as exc:
+            if preview is not None and await preview.finish():
+                # Unverified text must not stay up; the error reply follows.
+                with contextlib.suppress(discord.HTTPException):
+                    await shown[0].delete()
+            if isinstance(exc, UserError):
+                await send_texts(target, render_text_messages(str(exc)), reference=reference)
+                return
             log.exception("answering a mention failed (guild %s, user %s)",
                           scope.guild_id, message.author.id)
             await send_texts(target, [messages.GENERIC_ERROR], reference=reference)
             return
         if conversation_id is not None:
             self.conversations.add_turn(conversation_id, scope, request.question, answer.answer)
-        await send_rendered(target, render_answer_messages(answer), reference=reference)
+        rendered = render_answer_messages(answer)
+        if preview is not None and await preview.finish() and shown:
+            await finish_message_rendered(shown[0], target, rendered)
+        else:
+            await send_rendered(target, rendered, reference=reference)
 
     async def _open_thread(
         self, message: discord.Message, question: str

@@ -40,6 +40,31 @@ async def follow_up_rendered(
         )
 
 
+async def finish_original_rendered(
+    interaction: discord.Interaction, rendered: Sequence[Rendered], *, ephemeral: bool
+) -> None:
+    """Replace a streamed preview in the original response with the answer, then follow up."""
+    if not rendered:
+        return
+    content, embed = rendered[0]
+    # content=None clears the preview text when the answer is all in the embed.
+    await interaction.edit_original_response(
+        content=content, embed=embed, allowed_mentions=NO_MENTIONS
+    )
+    await follow_up_rendered(interaction, rendered[1:], ephemeral=ephemeral)
+
+
+async def finish_message_rendered(
+    message: discord.Message, channel: discord.abc.Messageable, rendered: Sequence[Rendered]
+) -> None:
+    """Replace a streamed preview message with the answer; further parts follow it."""
+    if not rendered:
+        return
+    content, embed = rendered[0]
+    await message.edit(content=content, embed=embed, allowed_mentions=NO_MENTIONS)
+    await send_rendered(channel, rendered[1:])
+
+
 async def send_rendered(
     channel: discord.abc.Messageable, rendered: Sequence[Rendered],
     *, reference: discord.Message | None = None,

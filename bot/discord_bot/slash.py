@@ -17,7 +17,14 @@ from .cooldown import Cooldown
 from .permissions import can_manage
 from .render import render_answer_messages, shorten
 from .scopes import Scope
-from .sending import follow_up_rendered, follow_up_texts, reply_now
+from .sending import (
+    NO_MENTIONS,
+    finish_original_rendered,
+    follow_up_rendered,
+    follow_up_texts,
+    reply_now,
+)
+from .streaming import LivePreview
 from .uploads import UploadError, check_attachment, download
 
 log = logging.getLogger(__name__)
@@ -57,10 +64,37 @@ class SlashHandlers:
         # Deferred at once: Discord drops an interaction not acknowledged within 3 seconds.
         await interaction.response.defer(ephemeral=private, thinking=True)
         async with self._replying_errors(interaction, ephemeral=private):
-            answer = await self.actions.ask(question, self.scope_of(interaction))
-            await follow_up_rendered(
-                interaction, render_answer_messages(answer), ephemeral=private
-            )
+            scope = self.scope_of(interaction)
+            if not self.actions.streams_answers:
+                answer = await self.actions.ask(question, scope)
+                await follow_up_rendered(
+                    interaction, render_answer_messages(answer), ephemeral=private
+                )
+                return
+            await self._ask_streaming(interaction, question, scope, private)
+
+    async def _ask_streaming(
+        self, interaction: discord.Interaction, question: str, scope: Scope, private: bool
+    ) -> None:
+        """The deferred response shows the unverified text as it comes, then the verified one."""
+
+        async def show(text: str) -> None:
+            await interaction.edit_original_response(content=text, allowed_mentions=NO_MENTIONS)
+
+        preview = LivePreview(show)
+        try:
+            answer = await self.actions.ask(question, scope, on_token=preview.on_token)
+        except BaseException:
+            if await preview.finish():
+                # Unverified text must not stay up; the error reply follows.
+                with contextlib.suppress(discord.HTTPException):
+                    await interaction.delete_original_response()
+            raise
+        rendered = render_answer_messages(answer)
+        if await preview.finish():
+            await finish_original_rendered(interaction, rendered, ephemeral=private)
+        else:
+            await follow_up_rendered(interaction, rendered, ephemeral=private)
 
     async def sources(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
