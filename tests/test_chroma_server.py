@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +17,7 @@ from retrieval.catalog_restore import RestoreReport, restore_catalog
 from retrieval.chunking import chunk_article
 from retrieval.store import CollectionStore, PlannedArticle
 from retrieval.vector_index import StoreError
-from tests.conftest import make_service
+from tests.conftest import SAMPLE, make_service
 from tests.local_servers import chroma_server, free_port
 
 ARTICLE_V1 = (
@@ -35,8 +36,33 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="module")
+def warm_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every passage these tests embed, embedded once: they test the store, not the model."""
+    root = tmp_path_factory.mktemp("warm")
+    texts = [write(root / f"dam{n}.txt", text) for n, text in enumerate((ARTICLE_V1, ARTICLE_V2))]
+    service = make_service(root / "data")
+    service.ingest([str(SAMPLE), *texts])
+    service.close()
+    return root / "data" / "embeddings.sqlite"
+
+
+def data_dir_with(cache: Path, data_dir: Path) -> Path:
+    """A data directory that starts with a copy of the warm cache (SQLite backup: WAL-safe)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    source, target = sqlite3.connect(cache), sqlite3.connect(data_dir / cache.name)
+    try:
+        source.backup(target)
+    finally:
+        source.close()
+        target.close()
+    return data_dir
+
+
 @pytest.fixture(params=["embedded", "server"])
-def service(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[NewsService]:
+def service(
+    request: pytest.FixtureRequest, tmp_path: Path, warm_cache: Path
+) -> Iterator[NewsService]:
     overrides: dict[str, object] = {}
     if request.param == "server":
         # One server for the module: each test gets its own collection on it.
@@ -44,7 +70,7 @@ def service(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[NewsServ
             "chroma_url": request.getfixturevalue("server_url"),
             "collection": f"t-{uuid.uuid4().hex[:12]}",
         }
-    svc = make_service(tmp_path / "data", **overrides)
+    svc = make_service(data_dir_with(warm_cache, tmp_path / "data"), **overrides)
     yield svc
     svc.close()
 
@@ -121,10 +147,11 @@ def test_an_unreachable_server_is_named(tmp_path: Path) -> None:
 
 
 def test_a_server_that_stops_mid_ingest_leaves_nothing_recorded_as_done(
-    tmp_path: Path, sample_path: Path
+    tmp_path: Path, sample_path: Path, warm_cache: Path
 ) -> None:
     chroma_dir = tmp_path / "chroma"
     dam = write(tmp_path / "dam.txt", ARTICLE_V1)
+    data_dir_with(warm_cache, tmp_path / "data")
     with chroma_server(chroma_dir) as url:
         service = make_service(tmp_path / "data", chroma_url=url)
         service.ingest([str(sample_path)])
@@ -146,15 +173,19 @@ def test_a_server_that_stops_mid_ingest_leaves_nothing_recorded_as_done(
 
 
 def test_a_new_data_dir_restores_its_catalog_from_the_server(
-    server_url: str, tmp_path: Path, sample_path: Path
+    server_url: str, tmp_path: Path, sample_path: Path, warm_cache: Path
 ) -> None:
     name = f"t-{uuid.uuid4().hex[:12]}"
     dam = write(tmp_path / "dam.txt", ARTICLE_V1)
-    first = make_service(tmp_path / "a", chroma_url=server_url, collection=name)
+    first = make_service(
+        data_dir_with(warm_cache, tmp_path / "a"), chroma_url=server_url, collection=name
+    )
     first.ingest([str(sample_path), dam])
     expected = first.ask("How many troops?").citations[0]
     # Another host: same server and collection, an empty data directory.
-    second = make_service(tmp_path / "b", chroma_url=server_url, collection=name)
+    second = make_service(
+        data_dir_with(warm_cache, tmp_path / "b"), chroma_url=server_url, collection=name
+    )
     assert second.store().is_empty()
     assert restore_catalog(second.store()) == RestoreReport(added=2, removed=0, skipped=0)
     cited = second.ask("How many troops?").citations[0]
