@@ -196,3 +196,28 @@ def test_endpoint_forms() -> None:
     assert embeddings_endpoint("https://h/api/v1/embeddings") == "https://h/api/v1/embeddings"
     with pytest.raises(EmbedderError, match="must look like"):
         embeddings_endpoint("h:1")
+
+
+def test_a_slow_server_times_out_with_a_clear_message() -> None:
+    def slow(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("timed out", request=request)
+
+    with pytest.raises(
+        EmbedderError, match=r"http://e\.test/v1/embeddings did not answer within 5 s"
+    ):
+        RemoteEmbeddings(
+            "http://e.test", model="m", timeout_s=5, transport=httpx.MockTransport(slow)
+        )
+
+
+def test_a_busy_server_is_tried_again() -> None:
+    answers = iter([503, 200, 200])
+    working = fake_server()
+
+    def flaky(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/embeddings") and next(answers) == 503:
+            return httpx.Response(503, json={"error": "loading"})
+        return working.handle_request(request)
+
+    remote = RemoteEmbeddings("http://e.test", transport=httpx.MockTransport(flaky))
+    assert remote.dim == 8
