@@ -33,7 +33,9 @@ _COLLECTION_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,54}[A-Za-z0-9]$|^[A
 
 
 def check_collection_name(name: str) -> str:
-    if not _COLLECTION_NAME.match(name) or ".." in name:
+    # fullmatch, not match: "$" also matches before a final newline, so "guild-1\n" passed,
+    # created a catalog file with a newline in its name, then failed inside Chroma.
+    if not _COLLECTION_NAME.fullmatch(name) or ".." in name:
         raise StoreError(
             f"invalid collection name {name!r}: use 1-56 letters, digits, '.', '_' or '-', "
             "starting and ending with a letter or digit"
