@@ -403,9 +403,11 @@ def test_heartbeats_are_acknowledged_on_time_while_an_answer_computes(
             assert finished - started >= 2.9
             assert all(call["thread"] != "MainThread" for call in service.asked)
             beats = [b for b in standin.heartbeats if started <= b.received_at <= finished]
-            assert len(beats) >= int((finished - started) / interval) - 1
+            # Margins allow for a busy shared machine; an answer computed on the loop would
+            # stall it for its whole 1.5 s (see the blocked-loop control test).
+            assert len(beats) >= int((finished - started) / interval) - 3
             gaps = [b.received_at - a.received_at for a, b in itertools.pairwise(beats)]
-            assert max(gaps) < interval + 0.1, gaps
+            assert max(gaps) < 2 * interval, gaps
             assert all(b.acked_at - b.received_at < 0.05 for b in beats)
             assert lag.percentile(99) < 0.1 and lag.worst < 0.25, (lag.percentile(99), lag.worst)
 
