@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from typing import TYPE_CHECKING
 
 from bot.errors import UserError
@@ -61,7 +62,19 @@ def make_chat_model(settings: Settings, max_tokens: int = MAX_ANSWER_TOKENS) -> 
 
 
 def explain_failure(error: BaseException, settings: Settings, mid_answer: bool = False) -> str:
-    """One line for the user: what went wrong with the LLM, without a traceback."""
+    """One line for the user: what went wrong with the LLM, without a traceback or secrets."""
+    return _redact(_explain(error, settings, mid_answer), settings)
+
+
+def _redact(text: str, settings: Settings) -> str:
+    # Servers quote the rejected key back in their error messages; notes reach --json and Discord.
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else ""
+    if key:
+        text = text.replace(key, "***")
+    return _BEARER.sub(r"\1***", text)
+
+
+def _explain(error: BaseException, settings: Settings, mid_answer: bool) -> str:
     url = endpoint(settings)
     if _is_timeout(error):
         return f"LLM timed out after {settings.llm_timeout_s:g} s at {url}"
@@ -76,6 +89,9 @@ def explain_failure(error: BaseException, settings: Settings, mid_answer: bool =
             return f"LLM at {url} stopped mid-answer: {_short(_root(error))}"
         return f"LLM unreachable at {url}: {_short(_root(error))}"
     return f"LLM failed at {url}: {type(error).__name__}: {_short(error)}"
+
+
+_BEARER = re.compile(r"(?i)(bearer\s+|api[_-]?key[\"':= ]+)[^\s\"',}]+")
 
 
 def _root(error: BaseException) -> BaseException:

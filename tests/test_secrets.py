@@ -139,17 +139,7 @@ def test_rejecting_or_unreachable_embedding_server_with_a_key(
 
 @pytest.mark.parametrize(
     "server",
-    [
-        "closed",
-        pytest.param(
-            "echo",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="bot/llm.py explain_failure quotes the server's error message, which "
-                "can hold the key, into the answer's notes (--json and Discord): reported",
-            ),
-        ),
-    ],
+    ["closed", "echo"],
 )
 def test_rejecting_or_unreachable_llm_with_a_key(
     stored: Path, echo_url: str, closed_url: str, server: str
