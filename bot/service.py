@@ -176,7 +176,12 @@ class NewsService:
         else:
             query = standalone_question(question, history)
         result = search_hybrid(
-            query, stores, self.embeddings, k=self.settings.top_k, filters=filters
+            query,
+            stores,
+            self.embeddings,
+            k=self.settings.top_k,
+            filters=filters,
+            fusion=self.settings.search_fusion,
         )
         answer_started = time.perf_counter()
         answer = extractive_answer(

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
 
     # Retrieval and answering.
     top_k: int = 5
+    # How BM25 joins the dense ranking: "bonus" (a small normalized score, the measured best
+    # cross-lingually) or "rrf" (reciprocal rank fusion); see BENCHMARKS.md.
+    search_fusion: Literal["bonus", "rrf"] = "bonus"
     answer_sentences: int = 2
     # Below this calibrated relevance (see BENCHMARKS.md) the bot says the articles don't say.
     abstain_threshold: float | None = None

@@ -76,3 +76,13 @@ def test_follow_up_carries_the_subject(sample_service: NewsService) -> None:
     assert follow.search_query and "Kursk" in follow.search_query
     assert not follow.abstained
     assert any("Blinken" in c.quote for c in follow.citations)
+
+
+def test_rank_fusion_also_answers_the_demo(tmp_path, sample_path) -> None:
+    from tests.conftest import make_service
+
+    service = make_service(tmp_path / "data", search_fusion="rrf")
+    service.ingest([str(sample_path)])
+    for question, fragment in DEMO:
+        assert fragment in service.ask(question).citations[0].quote
+    assert service.ask("Who won the 2022 football World Cup?").abstained
