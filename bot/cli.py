@@ -244,14 +244,15 @@ def discord() -> None:
     raise typer.Exit(run_discord(get_settings()))
 
 
+# Registered after the core commands so that `newsbot --help` lists them first.
+from bot.eval_command import eval_command  # noqa: E402
+
+app.command("eval")(eval_command)
+
+
 def main() -> None:  # pragma: no cover - the console script calls `app`
     app(prog_name="newsbot")
 
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
-
-
-from bot.eval_command import eval_command  # noqa: E402
-
-app.command("eval")(eval_command)
