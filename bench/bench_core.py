@@ -135,13 +135,15 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=ROOT / ".cache/bench")
     parser.add_argument("--limit", type=int, default=None, help="XQuAD questions to ask")
     parser.add_argument("--articles", type=int, default=100, help="articles for re-ingest")
+    parser.add_argument("--skip-xquad", action="store_true", help="skip the XQuAD recall part")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     bench_demo(args.work)
     if not SHARED.is_dir():
         print(f"\n{SHARED} is absent: skipping the XQuAD and corpus benchmarks.")
         return
-    bench_xquad(args.work, args.limit)
+    if not args.skip_xquad:
+        bench_xquad(args.work, args.limit)
     bench_reingest(args.work, args.articles)
 
 
