@@ -12,6 +12,8 @@ and answered by NewsService.ask, the path the CLI and Discord use.
 
 `run` grows the store to each size (resuming an interrupted build), then measures in a fresh
 process: once with embedded Chroma and, with --server, against `chroma run` on the same files.
+Building and measuring never overlap, and building stops if the disk runs low. Do not open the
+store from another process while a run is going on: embedded Chroma does not share its files.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -48,6 +51,8 @@ SHARED = ROOT.parent / "shared"
 CORPORA = [SHARED / "corpora" / "orangesum.fr.sample.jsonl", SHARED / "corpora" / "bbc.en.jsonl"]
 SAMPLE = ROOT / "samples" / "coree-du-nord-russie-koursk.fr.txt"
 BATCH_CHUNKS = 5000  # about Chroma's largest batch (5461)
+# The machine is shared: stop building well before the disk fills (1M chunks need ~15 GB).
+MIN_FREE_BYTES = 20 * 2**30
 
 QUESTIONS = [
     "How many troops?",
@@ -168,6 +173,10 @@ def build(data_dir: Path, target_chunks: int) -> int:
         catalog.set_meta("bench_copies", str(made))
         elapsed = time.perf_counter() - started
         print(f"  built {count} chunks ({elapsed:.0f} s)", flush=True)
+        free = shutil.disk_usage(data_dir).free
+        if free < MIN_FREE_BYTES:
+            print(f"  stopped: only {free / 2**30:.1f} GiB left on the disk", flush=True)
+            break
         batch, batch_chunks = [], 0
         if count >= target_chunks:
             break
@@ -195,6 +204,8 @@ def measure(data_dir: Path, queries: int, chroma_url: str | None) -> dict:
     """Ask `queries` questions after a warm-up; latency percentiles and this process's peak RSS."""
     service = NewsService(settings(data_dir, chroma_url))
     started = time.perf_counter()
+    service.store()
+    open_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     first = service.ask(QUESTIONS[0])
     open_s = time.perf_counter() - started
     answer_ok = not first.abstained and "8000" in first.citations[0].quote
@@ -220,6 +231,7 @@ def measure(data_dir: Path, queries: int, chroma_url: str | None) -> dict:
         "median_parts_ms": {k: round(statistics.median(v), 1) for k, v in parts.items()},
         "first_query_s": round(open_s, 2),
         "answer_ok": answer_ok,
+        "rss_after_open_mb": round(open_rss / 1024),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
 
@@ -283,6 +295,9 @@ def main() -> None:
     run.add_argument("--queries", type=int, default=60)
     run.add_argument("--server", action="store_true", help="also measure via chroma run")
     run.add_argument("--results", type=Path, help="append one JSON line per measurement")
+    grow = sub.add_parser("build", help="grow the store in this process (used by run)")
+    grow.add_argument("--data-dir", type=Path, required=True)
+    grow.add_argument("--chunks", type=int, required=True)
     query = sub.add_parser("query", help="measure in this process (used by run)")
     query.add_argument("--data-dir", type=Path, required=True)
     query.add_argument("--queries", type=int, default=60)
@@ -293,10 +308,16 @@ def main() -> None:
         print(json.dumps(measure(args.data_dir, args.queries, args.chroma_url)))
         return
     require_shared()
+    if args.command == "build":
+        build(args.data_dir, args.chunks)
+        return
     for size in sorted(args.sizes):
         started = time.perf_counter()
-        count = build(args.data_dir, size)
-        print(f"store: {count} chunks ({time.perf_counter() - started:.0f} s to build this step)")
+        # Each step in its own process, never two at once: an embedded Chroma directory opened
+        # by two processes (or by a process and a server) gets its index files overwritten.
+        command = [sys.executable, __file__, "build", "--data-dir", str(args.data_dir)]
+        subprocess.run([*command, "--chunks", str(size)], check=True)
+        print(f"store: {size} chunks ({time.perf_counter() - started:.0f} s to build this step)")
         results = [measure_in_subprocess(args.data_dir, args.queries, None)]
         if args.server:
             results.append(with_server(args.data_dir, args.queries))
