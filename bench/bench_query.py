@@ -230,6 +230,7 @@ def measure(data_dir: Path, queries: int, chroma_url: str | None) -> dict:
         "max_ms": round(latencies[-1], 1),
         "median_parts_ms": {k: round(statistics.median(v), 1) for k, v in parts.items()},
         "first_query_s": round(open_s, 2),
+        "load_average": round(os.getloadavg()[0], 1),
         "answer_ok": answer_ok,
         "rss_after_open_mb": round(open_rss / 1024),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
