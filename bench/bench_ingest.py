@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -103,8 +104,15 @@ def main() -> None:
     started = time.perf_counter()
     fresh = NewsService(Settings(data_dir=work / "data"))
     again = fresh.ingest([str(sample)])
-    reingest_cold = time.perf_counter() - started
+    reingest_fresh = time.perf_counter() - started
     assert again.count("unchanged") == args.articles
+    fresh.close()
+    # What a cron job pays: a new `newsbot ingest` process (interpreter, imports, model, store).
+    newsbot = Path(sys.executable).with_name("newsbot")
+    command = [str(newsbot), "ingest", str(sample), "--data-dir", str(work / "data"), "--json"]
+    started = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True)
+    reingest_cli = time.perf_counter() - started
 
     raw_chunks = sum(times["raw_chunks"]) / 2
     raw_same = sum(times["raw_same"]) / 2
@@ -126,8 +134,12 @@ def main() -> None:
         f"re-ingest unchanged, same process: {reingest:.3f} s ({pipeline / reingest:.0f}x faster)"
     )
     print(
-        f"re-ingest unchanged, new process (model load included): {reingest_cold:.2f} s "
-        f"({pipeline / reingest_cold:.0f}x faster)"
+        f"re-ingest unchanged, new service in this process: {reingest_fresh:.2f} s "
+        f"({pipeline / reingest_fresh:.0f}x faster)"
+    )
+    print(
+        f"re-ingest unchanged, `newsbot ingest` in a new process: {reingest_cli:.2f} s "
+        f"({pipeline / reingest_cli:.0f}x faster)"
     )
 
 
