@@ -117,6 +117,7 @@ class FeedLog:
             "SELECT key, updated, state, attempts FROM entries WHERE feed_url = ?", (feed.url,)
         ).fetchall()
         known = {key: (updated, state, attempts) for key, updated, state, attempts in rows}
+
         def wanted(entry: FeedEntry) -> bool:
             seen = known.get(entry.key)
             if seen is None or seen[0] != entry.updated:
