@@ -18,7 +18,7 @@ from langchain_chroma import Chroma
 
 from retrieval.catalog import SearchFilters
 from retrieval.embedding_cache import CachedEmbeddings
-from retrieval.write_lock import WriteLock
+from retrieval.write_lock import WriteLock, opening_lock
 
 
 class StoreError(RuntimeError):
@@ -48,7 +48,8 @@ def open_chroma_client(
 ) -> chromadb.ClientAPI:
     settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
     if not url:
-        return chromadb.PersistentClient(path=str(data_dir / "chroma"), settings=settings)
+        with opening_lock(data_dir):
+            return chromadb.PersistentClient(path=str(data_dir / "chroma"), settings=settings)
     parsed = urlparse(url)
     if parsed.scheme not in ("http", "https") or not parsed.hostname:
         raise StoreError(f"NEWSBOT_CHROMA_URL must look like http://host:port, not {url!r}")

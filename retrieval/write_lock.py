@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 LOCK_NAME = "write.lock"
+OPEN_LOCK_NAME = "open.lock"
 
 
 class WriteLock:
@@ -76,6 +77,26 @@ class WriteLock:
         self._fd, self._exclusive = None, False
 
 
+@contextmanager
+def opening_lock(data_dir: Path) -> Iterator[None]:
+    """Exclusive while a process opens embedded Chroma in `data_dir`.
+
+    Opening a new Chroma directory runs its schema migrations without a lock of their own:
+    two processes opening the same fresh directory at once failed with "table collections
+    already exists" or "database is locked". A separate file from the write lock, so that
+    opening a store never waits for a long ingest.
+    """
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with _OPENING_GUARD:
+        fd = os.open(data_dir / OPEN_LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing drops the flock
+
+
+_OPENING_GUARD = threading.Lock()
 _LOCKS: dict[Path, WriteLock] = {}
 _LOCKS_GUARD = threading.Lock()
 

@@ -12,6 +12,7 @@ import pytest
 from bot.service import NewsService
 from bot.settings import Settings
 from retrieval.loading import iter_articles
+from retrieval.vector_index import open_chroma_client
 from tests.conftest import ROOT
 from tests.helpers.corpus import GoodArticle, good_articles, write_articles
 from tests.helpers.store_checks import assert_answers, assert_exact_store
@@ -34,6 +35,30 @@ def _expected(inputs: list[str]) -> dict[str, str]:
 def _write(directory: Path, articles: list[GoodArticle]) -> list[str]:
     write_articles(directory, articles)
     return sorted(str(p.resolve()) for p in directory.iterdir())
+
+
+@pytest.mark.slow
+def test_processes_opening_a_new_data_directory_at_the_same_instant_all_succeed(
+    tmp_path: Path,
+) -> None:
+    # Without the opening lock, 5 of 24 such openers failed with "table collections already
+    # exists" or "database is locked": two ingests started together on a new directory.
+    for trial in range(3):
+        data_dir = tmp_path / f"data-{trial}"
+        start = time.time() + 6  # after every process has paid its imports
+        openers = [
+            subprocess.Popen(
+                [sys.executable, "-m", "tests.helpers.open_at", str(data_dir), str(start)],
+                cwd=ROOT,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(4)
+        ]
+        errors = [o.communicate(timeout=120)[1] for o in openers]
+        assert [o.returncode for o in openers] == [0] * 4, "\n".join(errors)
+        names = [c.name for c in open_chroma_client(data_dir).list_collections()]
+        assert names == ["news"]
 
 
 @pytest.mark.slow
