@@ -42,7 +42,7 @@ test: $(TEST_STAMP)
 
 lint: $(TEST_STAMP)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check bot retrieval prompts
+	$(VENV)/bin/ruff format --check .
 
 bench: $(TEST_STAMP)
 	$(PY) bench/bench_core.py

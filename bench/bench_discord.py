@@ -38,15 +38,23 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] if ordered else 0.0
 
 
-async def run(standin: StandinDiscord, service: NewsService, data: Path, users: int,
-              rounds: int, max_jobs: int, timeout: float) -> bool:
+async def run(
+    standin: StandinDiscord,
+    service: NewsService,
+    data: Path,
+    users: int,
+    rounds: int,
+    max_jobs: int,
+    timeout: float,
+) -> bool:
     guild = standin.world.add_guild("Bench server")
     members = [int(standin.world.add_member(guild.id, f"user{n}")["id"]) for n in range(users)]
     settings = bot_settings(data, discord_max_jobs=max_jobs, discord_cooldown_s=5.0)
     async with running_bot(standin, settings, service):
         # One warm-up question, so the numbers are not about loading the model.
-        warm = await standin.invoke("ask", members[0], guild_id=guild.id,
-                                    options={"question": "warm up"})
+        warm = await standin.invoke(
+            "ask", members[0], guild_id=guild.id, options={"question": "warm up"}
+        )
         await standin.wait_for(lambda: warm.messages, timeout=120)
         await asyncio.sleep(5.1)  # the warm-up user's cooldown
 
@@ -58,10 +66,14 @@ async def run(standin: StandinDiscord, service: NewsService, data: Path, users: 
                 # Every user asks at once: all interactions are dispatched back to back.
                 for n, user in enumerate(members):
                     question = QUESTIONS[(n + round_no) % len(QUESTIONS)]
-                    records.append(await standin.invoke(
-                        "ask", user, guild_id=guild.id,
-                        options={"question": f"{question} ({round_no}-{n})"},
-                    ))
+                    records.append(
+                        await standin.invoke(
+                            "ask",
+                            user,
+                            guild_id=guild.id,
+                            options={"question": f"{question} ({round_no}-{n})"},
+                        )
+                    )
                 try:
                     await standin.wait_for(
                         lambda: all(r.messages for r in records), timeout=timeout
@@ -83,18 +95,25 @@ async def run(standin: StandinDiscord, service: NewsService, data: Path, users: 
         latencies.append(max(arrived) - record.dispatched_at)
     beats = standin.heartbeats
     acks = [b.acked_at - b.received_at for b in beats]
-    print(f"## {len(records)} concurrent /ask ({users} users x {rounds} rounds), "
-          f"max_jobs={max_jobs}")
-    print(f"answered: {len(answered)}  lost: {lost}  errors (HTTP >= 400): "
-          f"{sum(1 for q in standin.requests if q.status >= 400)}")
+    print(
+        f"## {len(records)} concurrent /ask ({users} users x {rounds} rounds), max_jobs={max_jobs}"
+    )
+    print(
+        f"answered: {len(answered)}  lost: {lost}  errors (HTTP >= 400): "
+        f"{sum(1 for q in standin.requests if q.status >= 400)}"
+    )
     print(f"deferral (s): max {max(deferred):.3f}  (Discord's limit: 3)")
     if latencies:
-        print(f"answer latency (s): p50 {statistics.median(latencies):.2f}  "
-              f"p99 {percentile(latencies, 99):.2f}  max {max(latencies):.2f}  "
-              f"(answering {busy:.2f} s, {len(answered) / busy:.1f} answers/s)")
-    print(f"event-loop lag (ms): p50 {lag.percentile(50) * 1000:.1f}  "
-          f"p99 {lag.percentile(99) * 1000:.1f}  max {lag.worst * 1000:.1f}  "
-          f"({len(lag.samples)} samples)")
+        print(
+            f"answer latency (s): p50 {statistics.median(latencies):.2f}  "
+            f"p99 {percentile(latencies, 99):.2f}  max {max(latencies):.2f}  "
+            f"(answering {busy:.2f} s, {len(answered) / busy:.1f} answers/s)"
+        )
+    print(
+        f"event-loop lag (ms): p50 {lag.percentile(50) * 1000:.1f}  "
+        f"p99 {lag.percentile(99) * 1000:.1f}  max {lag.worst * 1000:.1f}  "
+        f"({len(lag.samples)} samples)"
+    )
     print(f"heartbeats: {len(beats)} acknowledged, ack delay max {max(acks) * 1000:.1f} ms")
     ok = lost == 0 and lag.percentile(99) < 0.1
     print("target (all answered, lag p99 < 100 ms):", "met" if ok else "NOT met")
@@ -114,8 +133,17 @@ def main() -> int:
         service = NewsService(bot_settings(work / "data"))
         service.ingest([str(SAMPLE)], collection=SHARED)
         with running_standin(heartbeat_interval_ms=1000) as standin:
-            ok = asyncio.run(run(standin, service, work / "data", args.users, args.rounds,
-                                 args.max_jobs, args.timeout))
+            ok = asyncio.run(
+                run(
+                    standin,
+                    service,
+                    work / "data",
+                    args.users,
+                    args.rounds,
+                    args.max_jobs,
+                    args.timeout,
+                )
+            )
         service.close()
         return 0 if ok else 1
     finally:

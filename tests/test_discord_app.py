@@ -60,7 +60,9 @@ def test_cli_discord_command_reports_a_missing_token() -> None:
 
 
 def test_rejected_token_exits_3_and_is_never_logged(
-    standin: StandinDiscord, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    standin: StandinDiscord,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     secret = "MTIzNDU2Nzg5.wrong-token.abcdefghijklmnop"

@@ -123,10 +123,12 @@ def test_cooldown_answers_a_fast_second_question_politely(
 
     async def scenario() -> None:
         async with running_bot(standin, settings, sample_service):
-            first = await standin.invoke("ask", alice, guild_id=guild.id,
-                                         options={"question": QUESTION})
-            second = await standin.invoke("ask", alice, guild_id=guild.id,
-                                          options={"question": "And then?"})
+            first = await standin.invoke(
+                "ask", alice, guild_id=guild.id, options={"question": QUESTION}
+            )
+            second = await standin.invoke(
+                "ask", alice, guild_id=guild.id, options={"question": "And then?"}
+            )
             await standin.wait_for(lambda: first.messages and second.messages, timeout=60)
             assert second.callback_type == 4 and second.ephemeral
             assert "try again in" in second.messages[0]["content"]
@@ -218,13 +220,15 @@ def test_article_mentions_never_ping(
 
     async def scenario() -> None:
         async with running_bot(standin, bot_settings(tmp_path), sample_service):
-            ingest = await standin.invoke("ingest", owner, guild_id=guild.id,
-                                          options={"file": upload})
+            ingest = await standin.invoke(
+                "ingest", owner, guild_id=guild.id, options={"file": upload}
+            )
             await standin.wait_for(lambda: ingest.messages, timeout=60)
             assert "added" in ingest.messages[0]["content"]
             question = "Who must boil water in the Glimmer valley?"
-            ask = await standin.invoke("ask", alice, guild_id=guild.id,
-                                       options={"question": question})
+            ask = await standin.invoke(
+                "ask", alice, guild_id=guild.id, options={"question": question}
+            )
             mention = await standin.send_message(
                 guild.default_channel_id, alice, question, mention_bot=True
             )
@@ -259,9 +263,15 @@ class LongAnswerService:
         text = " ".join(f"{sentence}, point {n} [{n}]." for n in range(1, self.n + 1)) * 2
         citations = [
             Citation(
-                n=n, source=f"feed/{n}", title=f"Article numéro {n} " + "long " * 60,
-                url=f"https://example.com/{n}", quote=f"{sentence} (passage {n}). " * 12,
-                start=n * 1000, end=n * 1000 + 900, score=0.9, article_id=f"a{n}",
+                n=n,
+                source=f"feed/{n}",
+                title=f"Article numéro {n} " + "long " * 60,
+                url=f"https://example.com/{n}",
+                quote=f"{sentence} (passage {n}). " * 12,
+                start=n * 1000,
+                end=n * 1000 + 900,
+                score=0.9,
+                article_id=f"a{n}",
             )
             for n in range(1, self.n + 1)
         ]
@@ -285,10 +295,12 @@ def test_long_answer_is_split_within_limits_and_keeps_referenced_citations(
     async def scenario() -> None:
         async with running_bot(standin, bot_settings(tmp_path), LongAnswerService()):
             expected = len(render_answer_messages(LongAnswerService().ask("Everything?")))
-            record = await standin.invoke("ask", alice, guild_id=guild.id,
-                                          options={"question": "Everything?"})
-            mention = await standin.send_message(guild.default_channel_id, alice, "Everything?",
-                                                 mention_bot=True)
+            record = await standin.invoke(
+                "ask", alice, guild_id=guild.id, options={"question": "Everything?"}
+            )
+            mention = await standin.send_message(
+                guild.default_channel_id, alice, "Everything?", mention_bot=True
+            )
             await standin.wait_for(lambda: len(record.messages) == expected)
             posts = await standin.wait_for_request(
                 "POST", f"/channels/{mention['id']}/messages", count=expected
@@ -319,8 +331,9 @@ def test_only_managers_change_articles_and_they_stay_in_their_server(
     source = f"discord:{server_a.id}/harbour.txt"
 
     async def ask(user: int, guild_id: int | None) -> list[str]:
-        record = await standin.invoke("ask", user, guild_id=guild_id,
-                                      options={"question": HARBOUR_QUESTION})
+        record = await standin.invoke(
+            "ask", user, guild_id=guild_id, options={"question": HARBOUR_QUESTION}
+        )
         await standin.wait_for(lambda: record.messages, timeout=60)
         return quoted(embeds_of(record.messages))
 
@@ -392,8 +405,9 @@ def test_heartbeats_are_acknowledged_on_time_while_an_answer_computes(
             async with LoopLag() as lag:
                 started = time.monotonic()
                 records = [
-                    await standin.invoke("ask", user, guild_id=guild.id,
-                                         options={"question": QUESTION})
+                    await standin.invoke(
+                        "ask", user, guild_id=guild.id, options={"question": QUESTION}
+                    )
                     for user in users
                 ]
                 await standin.wait_for(lambda: all(r.messages for r in records), timeout=60)
@@ -430,8 +444,9 @@ def test_bad_attachments_get_a_clear_private_error_and_nothing_is_lost(
     settings = bot_settings(tmp_path, max_download_bytes=20_000)
 
     async def ingest(attachment: Any) -> tuple[str, Any]:
-        record = await standin.invoke("ingest", owner, guild_id=guild.id,
-                                      options={"file": attachment})
+        record = await standin.invoke(
+            "ingest", owner, guild_id=guild.id, options={"file": attachment}
+        )
         await standin.wait_for(lambda: record.messages, timeout=60)
         assert record.ephemeral
         return record.messages[0]["content"], record

@@ -58,7 +58,8 @@ def test_split_text_paragraphs_are_cut_points() -> None:
 
 sentences = st.lists(
     st.text(alphabet="abcdefgh ÀÉ,", min_size=1, max_size=40).map(lambda s: s.strip().capitalize()),
-    min_size=1, max_size=30,
+    min_size=1,
+    max_size=30,
 ).map(lambda items: " ".join(f"{s}." for s in items if s))
 
 
@@ -89,8 +90,15 @@ def test_cited_numbers_in_order_of_appearance() -> None:
 
 def _citation(n: int, quote: str, title: str = "Article") -> Citation:
     return Citation(
-        n=n, source=f"src-{n}", title=title, url=f"https://example.com/a_{n}(x)", quote=quote,
-        start=100 * n, end=100 * n + len(quote), score=0.9, article_id=f"a{n}",
+        n=n,
+        source=f"src-{n}",
+        title=title,
+        url=f"https://example.com/a_{n}(x)",
+        quote=quote,
+        start=100 * n,
+        end=100 * n + len(quote),
+        score=0.9,
+        article_id=f"a{n}",
     )
 
 
@@ -139,8 +147,12 @@ def test_short_answer_is_one_embed_with_a_field_per_citation() -> None:
 
 
 def test_markdown_in_article_text_is_shown_literally() -> None:
-    answer = Answer(question="q", answer="It is *bold* [1].", abstained=False,
-                    citations=[_citation(1, "A __quote__ with ~~marks~~ and `code`.")])
+    answer = Answer(
+        question="q",
+        answer="It is *bold* [1].",
+        abstained=False,
+        citations=[_citation(1, "A __quote__ with ~~marks~~ and `code`.")],
+    )
     [(_, embed)] = render_answer_messages(answer)
     assert "\\*bold\\*" in embed.description
     assert "\\_\\_quote\\_\\_" in embed.fields[0].value
@@ -148,8 +160,9 @@ def test_markdown_in_article_text_is_shown_literally() -> None:
 
 def test_long_answer_is_split_within_limits_and_keeps_every_citation() -> None:
     sentence = "Les troupes nord-coréennes avancent dans la région de Koursk selon Washington"
-    citations = [_citation(n, f"{sentence} et la citation numéro {n} continue. " * 8)
-                 for n in range(1, 41)]
+    citations = [
+        _citation(n, f"{sentence} et la citation numéro {n} continue. " * 8) for n in range(1, 41)
+    ]
     text = " ".join(f"{sentence}, point {n} [{n}]." for n in range(1, 41)) * 3
     answer = Answer(question="Q " * 200, answer=text, abstained=False, citations=citations)
     rendered = render_answer_messages(answer)
@@ -172,8 +185,9 @@ def test_long_answer_is_split_within_limits_and_keeps_every_citation() -> None:
 
 def test_quote_longer_than_a_field_continues_in_the_next_field() -> None:
     quote = "Une phrase assez longue pour remplir un champ entier de Discord. " * 40
-    answer = Answer(question="q", answer="Voir [1].", abstained=False,
-                    citations=[_citation(1, quote)])
+    answer = Answer(
+        question="q", answer="Voir [1].", abstained=False, citations=[_citation(1, quote)]
+    )
     rendered = render_answer_messages(answer)
     _all_within_limits(rendered)
     names = [f.name for _, e in rendered for f in e.fields]

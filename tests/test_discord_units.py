@@ -38,8 +38,14 @@ BOT = 42
 
 def _route(**overrides: Any) -> Any:
     values: dict[str, Any] = {
-        "content": "hello", "bot_id": BOT, "channel_id": 7, "mentioned": False, "in_dm": False,
-        "in_thread": False, "bot_thread": False, "known_conversation": False,
+        "content": "hello",
+        "bot_id": BOT,
+        "channel_id": 7,
+        "mentioned": False,
+        "in_dm": False,
+        "in_thread": False,
+        "bot_thread": False,
+        "known_conversation": False,
         "can_open_thread": True,
     }
     values.update(overrides)
@@ -69,8 +75,11 @@ def test_route_without_thread_support_answers_in_place_without_memory() -> None:
 
 
 def test_route_follow_ups_in_the_bots_threads_and_dms_need_no_mention() -> None:
-    for flags in ({"in_thread": True, "bot_thread": True},
-                  {"in_thread": True, "known_conversation": True}, {"in_dm": True}):
+    for flags in (
+        {"in_thread": True, "bot_thread": True},
+        {"in_thread": True, "known_conversation": True},
+        {"in_dm": True},
+    ):
         request = _route(content="How many of them?", **flags)
         assert request.where == "here" and request.conversation_id == 7
     mentioned_elsewhere = _route(in_thread=True, mentioned=True, content=f"<@{BOT}> q")
@@ -197,10 +206,12 @@ def test_can_manage_needs_manage_server_or_the_configured_role() -> None:
 
 def test_attachments_are_checked_before_download() -> None:
     check_attachment("notes.MD", 10, 100)
-    for name, size, message in (("photo.png", 10, "not a supported file type"),
-                                ("notes", 10, "not a supported file type"),
-                                ("notes.txt", 0, "empty"),
-                                ("notes.txt", 101, "limit is 100 bytes")):
+    for name, size, message in (
+        ("photo.png", 10, "not a supported file type"),
+        ("notes", 10, "not a supported file type"),
+        ("notes.txt", 0, "empty"),
+        ("notes.txt", 101, "limit is 100 bytes"),
+    ):
         with pytest.raises(UploadError, match=message):
             check_attachment(name, size, 100)
 
@@ -225,7 +236,9 @@ def test_load_upload_names_articles_after_the_server_not_the_temp_file() -> None
     rows = [json.dumps({"id": "a", "text": "First."}), "{broken", json.dumps({"text": "Third."})]
     items = load_upload("\n".join(rows).encode(), "feed.jsonl", "discord:1/feed.jsonl", options)
     assert [i.source for i in items] == [
-        "discord:1/feed.jsonl#a", "discord:1/feed.jsonl:2", "discord:1/feed.jsonl:3",
+        "discord:1/feed.jsonl#a",
+        "discord:1/feed.jsonl:2",
+        "discord:1/feed.jsonl:3",
     ]
     assert isinstance(items[1], LoadFailure) and "/tmp" not in items[1].reason
 
@@ -235,8 +248,7 @@ def test_load_upload_names_articles_after_the_server_not_the_temp_file() -> None
 
 
 def test_ingest_report_lists_every_item_within_message_limits() -> None:
-    items = [IngestItem(f"discord:1/f{n}.txt", "added", title=f"T{n}", chunks=2)
-             for n in range(80)]
+    items = [IngestItem(f"discord:1/f{n}.txt", "added", title=f"T{n}", chunks=2) for n in range(80)]
     items.append(IngestItem("discord:1/bad.txt", "failed", reason="not text: " + "x" * 900))
     messages = ingest_report(items)
     assert all(len(m) <= 2000 for m in messages)
@@ -246,9 +258,18 @@ def test_ingest_report_lists_every_item_within_message_limits() -> None:
 
 
 def test_sources_list_is_bounded_and_counts_what_it_leaves_out() -> None:
-    infos = [SourceInfo(f"https://example.com/{n}", f"Title {n} " + "w" * 80, f"https://e.com/{n}",
-                        "2024-10-30", "fr", 3, "guild-1" if n % 2 else "news")
-             for n in range(300)]
+    infos = [
+        SourceInfo(
+            f"https://example.com/{n}",
+            f"Title {n} " + "w" * 80,
+            f"https://e.com/{n}",
+            "2024-10-30",
+            "fr",
+            3,
+            "guild-1" if n % 2 else "news",
+        )
+        for n in range(300)
+    ]
     messages = sources_list(infos, Scope(1, "news"), max_messages=3)
     assert len(messages) == 3 and all(len(m) <= 2000 for m in messages)
     shown = sum(m.count("\n• ") + m.startswith("• ") for m in messages)

@@ -49,8 +49,10 @@ def test_a_store_built_with_minilm_answers(tmp_path: Path) -> None:
     answer = service.ask("How many people died in the floods?")
     assert not answer.abstained
     assert "95" in answer.citations[0].quote
-    assert service.store().vectors.collection.metadata["embedding_model"].startswith(
-        "sentence-transformers:"
+    assert (
+        service.store()
+        .vectors.collection.metadata["embedding_model"]
+        .startswith("sentence-transformers:")
     )
 
 

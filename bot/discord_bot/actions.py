@@ -21,12 +21,19 @@ class AnswerService(Protocol):
     """The part of bot.service.NewsService the Discord layer uses (tests may pass a stand-in)."""
 
     def ask(
-        self, question: str, *, collections: Sequence[str] | None = None,
-        history: Sequence[Turn] = (), on_token: Callable[[str], None] | None = None,
+        self,
+        question: str,
+        *,
+        collections: Sequence[str] | None = None,
+        history: Sequence[Turn] = (),
+        on_token: Callable[[str], None] | None = None,
     ) -> Answer: ...
 
     def ingest(
-        self, inputs: Sequence[str], *, collection: str | None = None,
+        self,
+        inputs: Sequence[str],
+        *,
+        collection: str | None = None,
         allow_private_urls: bool | None = None,
     ) -> IngestReport: ...
 
@@ -51,8 +58,12 @@ class NewsActions:
         self.streams_answers = streams_answers
 
     async def ask(
-        self, question: str, scope: Scope, history: Sequence[Turn] = (),
-        *, on_token: Callable[[str], None] | None = None,
+        self,
+        question: str,
+        scope: Scope,
+        history: Sequence[Turn] = (),
+        *,
+        on_token: Callable[[str], None] | None = None,
     ) -> Answer:
         """The verified answer; `on_token` (called on a worker thread) gets unverified tokens."""
         collections = scope.search_collections
@@ -61,7 +72,10 @@ class NewsActions:
         extra: dict[str, Any] = {"on_token": on_token} if on_token is not None else {}
         try:
             return await self.jobs.run(
-                self.service.ask, question, collections=collections, history=list(history),
+                self.service.ask,
+                question,
+                collections=collections,
+                history=list(history),
                 **extra,
             )
         except EmptyStoreError as exc:

@@ -131,15 +131,22 @@ class MentionHandler:
             if shown:
                 await shown[0].edit(content=text, allowed_mentions=NO_MENTIONS)
             else:
-                shown.append(await target.send(
-                    text, allowed_mentions=NO_MENTIONS, reference=reference, mention_author=False,
-                ))
+                shown.append(
+                    await target.send(
+                        text,
+                        allowed_mentions=NO_MENTIONS,
+                        reference=reference,
+                        mention_author=False,
+                    )
+                )
 
         preview = LivePreview(show) if self.actions.streams_answers else None
         try:
             async with target.typing():
                 answer = await self.actions.ask(
-                    request.question, scope, history,
+                    request.question,
+                    scope,
+                    history,
                     on_token=preview.on_token if preview else None,
                 )
         except Exception as exc:
@@ -150,8 +157,9 @@ class MentionHandler:
             if isinstance(exc, UserError):
                 await send_texts(target, render_text_messages(str(exc)), reference=reference)
                 return
-            log.exception("answering a mention failed (guild %s, user %s)",
-                          scope.guild_id, message.author.id)
+            log.exception(
+                "answering a mention failed (guild %s, user %s)", scope.guild_id, message.author.id
+            )
             await send_texts(target, [messages.GENERIC_ERROR], reference=reference)
             return
         if conversation_id is not None:
@@ -171,8 +179,11 @@ class MentionHandler:
                 name=shorten(question, 100), auto_archive_duration=1440
             )
         except discord.HTTPException as exc:
-            log.warning("cannot open a thread in channel %s (%s); answering there",
-                        message.channel.id, exc.status)
+            log.warning(
+                "cannot open a thread in channel %s (%s); answering there",
+                message.channel.id,
+                exc.status,
+            )
             return message.channel, message
         # The thread starts from the question itself, so no reply reference is needed.
         return thread, None

@@ -33,8 +33,12 @@ EMPTY_HERE = (
 INGEST_ONE_INPUT = "Give either `url:` or `file:` (one of them) to `/ingest`."
 URL_SCHEME = "Only http:// and https:// links can be ingested."
 
-_STATUS_MARK = {"added": "✅ added", "updated": "🔄 updated", "unchanged": "➖ unchanged",
-                "failed": "❌ failed"}
+_STATUS_MARK = {
+    "added": "✅ added",
+    "updated": "🔄 updated",
+    "unchanged": "➖ unchanged",
+    "failed": "❌ failed",
+}
 
 
 def help_text(admin_role: str | None, shared_collection: str | None) -> str:

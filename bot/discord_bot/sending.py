@@ -35,7 +35,9 @@ async def follow_up_rendered(
     # The first follow-up replaces the "thinking…" message of the deferral.
     for content, embed in rendered:
         await interaction.followup.send(
-            content or discord.utils.MISSING, embed=embed, ephemeral=ephemeral,
+            content or discord.utils.MISSING,
+            embed=embed,
+            ephemeral=ephemeral,
             allowed_mentions=NO_MENTIONS,
         )
 
@@ -66,22 +68,31 @@ async def finish_message_rendered(
 
 
 async def send_rendered(
-    channel: discord.abc.Messageable, rendered: Sequence[Rendered],
-    *, reference: discord.Message | None = None,
+    channel: discord.abc.Messageable,
+    rendered: Sequence[Rendered],
+    *,
+    reference: discord.Message | None = None,
 ) -> None:
     for index, (content, embed) in enumerate(rendered):
         await channel.send(
-            content, embed=embed, allowed_mentions=NO_MENTIONS,
-            reference=reference if index == 0 else None, mention_author=False,
+            content,
+            embed=embed,
+            allowed_mentions=NO_MENTIONS,
+            reference=reference if index == 0 else None,
+            mention_author=False,
         )
 
 
 async def send_texts(
-    channel: discord.abc.Messageable, texts: Sequence[str],
-    *, reference: discord.Message | None = None,
+    channel: discord.abc.Messageable,
+    texts: Sequence[str],
+    *,
+    reference: discord.Message | None = None,
 ) -> None:
     for index, text in enumerate(texts):
         await channel.send(
-            text, allowed_mentions=NO_MENTIONS,
-            reference=reference if index == 0 else None, mention_author=False,
+            text,
+            allowed_mentions=NO_MENTIONS,
+            reference=reference if index == 0 else None,
+            mention_author=False,
         )

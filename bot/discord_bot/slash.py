@@ -52,7 +52,8 @@ class SlashHandlers:
             log.exception(
                 "/%s failed (guild %s, user %s)",
                 interaction.command.name if interaction.command else "?",
-                interaction.guild_id, interaction.user.id,
+                interaction.guild_id,
+                interaction.user.id,
             )
             await reply_now(interaction, messages.GENERIC_ERROR, ephemeral=ephemeral)
 
@@ -145,7 +146,9 @@ class SlashHandlers:
                 assert url is not None
                 report = await self.actions.ingest_url(url.strip(), scope)
             log.info(
-                "ingest in guild %s by %s: %s", interaction.guild_id, interaction.user.id,
+                "ingest in guild %s by %s: %s",
+                interaction.guild_id,
+                interaction.user.id,
                 {s: report.count(s) for s in ("added", "updated", "unchanged", "failed")},
             )
             await follow_up_texts(interaction, messages.ingest_report(report.items), ephemeral=True)

@@ -48,8 +48,9 @@ async def connected(
     task = asyncio.create_task(client.start(standin.token))
     ready = asyncio.create_task(client.wait_until_ready())
     try:
-        done, _ = await asyncio.wait({task, ready}, timeout=timeout,
-                                     return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait(
+            {task, ready}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+        )
         if task in done:
             task.result()  # raises what stopped the client (bad token, disallowed intents...)
             raise RuntimeError("the client stopped before it was ready")

@@ -67,5 +67,10 @@ def message_problems(payload: dict[str, Any], *, has_files: bool = False) -> lis
 
 
 def is_empty(payload: dict[str, Any], *, has_files: bool = False) -> bool:
-    return not (payload.get("content") or payload.get("embeds") or has_files
-                or payload.get("components") or payload.get("poll"))
+    return not (
+        payload.get("content")
+        or payload.get("embeds")
+        or has_files
+        or payload.get("components")
+        or payload.get("poll")
+    )

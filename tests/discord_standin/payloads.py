@@ -98,8 +98,13 @@ def text_channel(channel_id: int, guild_id: int, name: str, position: int = 0) -
 
 
 def dm_channel(channel_id: int, recipient: Json) -> Json:
-    return {"id": str(channel_id), "type": DM_CHANNEL, "last_message_id": None,
-            "recipients": [recipient], "flags": 0}
+    return {
+        "id": str(channel_id),
+        "type": DM_CHANNEL,
+        "last_message_id": None,
+        "recipients": [recipient],
+        "flags": 0,
+    }
 
 
 def thread_channel(

@@ -21,7 +21,14 @@ API = "/api/v10"
 
 # Gateway opcodes.
 DISPATCH, HEARTBEAT, IDENTIFY, RESUME, RECONNECT, INVALID_SESSION, HELLO, HEARTBEAT_ACK = (
-    0, 1, 2, 6, 7, 9, 10, 11,
+    0,
+    1,
+    2,
+    6,
+    7,
+    9,
+    10,
+    11,
 )
 GUILD_MEMBERS = 1 << 1
 PRIVILEGED_INTENTS = GUILD_MEMBERS | (1 << 8) | (1 << 15)
@@ -215,8 +222,9 @@ class StandinDiscord:
         return await self.wait_for(found, timeout=timeout, what=what)
 
     async def wait_until_connected(self, *, timeout: float = 10) -> None:
-        await self.wait_for(lambda: any(s.identified for s in self.sessions), timeout=timeout,
-                            what="IDENTIFY")
+        await self.wait_for(
+            lambda: any(s.identified for s in self.sessions), timeout=timeout, what="IDENTIFY"
+        )
 
     async def dispatch(self, event: str, data: Json) -> None:
         await self._call(self._broadcast(event, data))
@@ -239,10 +247,14 @@ class StandinDiscord:
                 content = f"<@{world.app_id}> {content}"
             mentions = [world.bot_user] if f"<@{world.app_id}>" in content else []
             data = p.message(
-                p.snowflake(), channel_id, author, content,
+                p.snowflake(),
+                channel_id,
+                author,
+                content,
                 guild_id=guild.id if guild else None,
                 member_json=guild.members[author_id] if guild else None,
-                mentions=mentions, attachments=attachments,
+                mentions=mentions,
+                attachments=attachments,
             )
             world.messages[int(data["id"])] = data
         await self.dispatch("MESSAGE_CREATE", data)
@@ -271,7 +283,11 @@ class StandinDiscord:
         return p.attachment(item.id, item.filename, len(item.data), url, item.content_type)
 
     def _interaction_payload(
-        self, name: str, user_id: int, guild_id: int | None, channel_id: int | None,
+        self,
+        name: str,
+        user_id: int,
+        guild_id: int | None,
+        channel_id: int | None,
         options: dict[str, Any],
     ) -> tuple[InteractionRecord, Json]:
         from .world import Attachment
@@ -302,7 +318,10 @@ class StandinDiscord:
                 option_list.append({"name": key, "type": declared[key]["type"], "value": value})
 
             command_data: Json = {
-                "id": command["id"], "name": name, "type": 1, "options": option_list,
+                "id": command["id"],
+                "name": name,
+                "type": 1,
+                "options": option_list,
             }
             if "guild_id" in command:
                 command_data["guild_id"] = command["guild_id"]
@@ -427,7 +446,11 @@ class StandinDiscord:
             raw = await request.read()
             body = json.loads(raw) if raw else None
         record = RecordedRequest(
-            request.method, request.path[len(API):], dict(request.query), body, files,
+            request.method,
+            request.path[len(API) :],
+            dict(request.query),
+            body,
+            files,
             time.monotonic(),
         )
         with self.world.lock:
@@ -470,9 +493,13 @@ class StandinDiscord:
                     return {"url": self.gateway_url}
                 case "GET", ["gateway", "bot"]:
                     return {
-                        "url": self.gateway_url, "shards": 1,
+                        "url": self.gateway_url,
+                        "shards": 1,
                         "session_start_limit": {
-                            "total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1,
+                            "total": 1000,
+                            "remaining": 999,
+                            "reset_after": 0,
+                            "max_concurrency": 1,
                         },
                     }
                 case "GET", ["users", "@me"]:
@@ -562,10 +589,15 @@ class StandinDiscord:
             for name, data in record.files
         ]
         return p.message(
-            p.snowflake(), channel_id, self.world.bot_user, body.get("content") or "",
+            p.snowflake(),
+            channel_id,
+            self.world.bot_user,
+            body.get("content") or "",
             guild_id=guild.id if guild else None,
             member_json=guild.members[self.world.app_id] if guild else None,
-            embeds=body.get("embeds"), attachments=attachments, flags=body.get("flags", 0),
+            embeds=body.get("embeds"),
+            attachments=attachments,
+            flags=body.get("flags", 0),
             **extra,
         )
 
@@ -601,7 +633,11 @@ class StandinDiscord:
             raise DiscordError(400, 50035, "Invalid Form Body: name must be 1 to 100 characters")
         # A thread started from a message takes the message's id.
         thread = p.thread_channel(
-            message_id, guild.id, channel_id, self.world.app_id, name,
+            message_id,
+            guild.id,
+            channel_id,
+            self.world.app_id,
+            name,
             auto_archive=body.get("auto_archive_duration", 1440),
         )
         guild.threads[message_id] = thread
@@ -649,13 +685,19 @@ class StandinDiscord:
         self, record: InteractionRecord, body: Json, request: RecordedRequest
     ) -> Json:
         metadata = {
-            "id": str(record.id), "type": 2, "name": record.name,
+            "id": str(record.id),
+            "type": 2,
+            "name": record.name,
             "user": self.world.users[record.user_id],
             "authorizing_integration_owners": {},
         }
         message = self._bot_message(
-            record.channel_id, body, request,
-            message_type=20, interaction_metadata=metadata, webhook_id=self.world.app_id,
+            record.channel_id,
+            body,
+            request,
+            message_type=20,
+            interaction_metadata=metadata,
+            webhook_id=self.world.app_id,
         )
         self.world.messages[int(message["id"])] = message
         return message

@@ -101,7 +101,8 @@ class World:
         self.bot_user = p.user(self.app_id, "newsbot", bot=True)
         self.owner_user = p.user(p.snowflake(), "owner")
         self.users: dict[int, Json] = {
-            self.app_id: self.bot_user, int(self.owner_user["id"]): self.owner_user,
+            self.app_id: self.bot_user,
+            int(self.owner_user["id"]): self.owner_user,
         }
         self.guilds: dict[int, GuildState] = {}
         self.dm_channels: dict[int, Json] = {}
