@@ -351,7 +351,9 @@ class Catalog:
                     self._db.execute(
                         "SELECT c.chunk_id, c.article_id, c.start, c.end, a.source, a.title,"
                         " a.url, a.date, a.lang FROM chunks c JOIN articles a USING (article_id)"
-                        f" WHERE a.state = 'ready' AND c.chunk_id IN ({marks})",
+                        # "+": SQLite 3.40 otherwise walks the state index (every ready
+                        # article, 1.2 s at 1M chunks) instead of looking up the chunk ids.
+                        f" WHERE +a.state = 'ready' AND c.chunk_id IN ({marks})",
                         part,
                     ).fetchall()
                 )
@@ -366,12 +368,26 @@ class Catalog:
         if not terms:
             return []
         match = " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
+        if filters is None or filters.is_empty():
+            # FTS5 ranks its own matches first, the joins then see only the best of them: 2.7x
+            # faster for a term in 40,000 of 1M chunks. Enough survivors, or the full query.
+            with self._lock:
+                rows = self._db.execute(
+                    "SELECT c.chunk_id, f.rank FROM (SELECT rowid, rank FROM chunks_fts"
+                    " WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?) f"
+                    " JOIN chunks c ON c.rowid = f.rowid"
+                    " JOIN articles a ON a.article_id = c.article_id"
+                    " WHERE +a.state = 'ready' ORDER BY f.rank LIMIT ?",
+                    [match, limit * 4, limit],
+                ).fetchall()
+            if len(rows) == limit:
+                return [(chunk_id, -float(rank)) for chunk_id, rank in rows]
         where, params = (filters or SearchFilters()).sql("a")
         sql = (
             "SELECT c.chunk_id, bm25(chunks_fts) AS rank FROM chunks_fts"
             " JOIN chunks c ON c.rowid = chunks_fts.rowid"
             " JOIN articles a ON a.article_id = c.article_id"
-            " WHERE chunks_fts MATCH ? AND a.state = 'ready'"
+            " WHERE chunks_fts MATCH ? AND +a.state = 'ready'"
             + (f" AND {where}" if where else "")
             + " ORDER BY rank LIMIT ?"
         )

@@ -147,3 +147,34 @@ def test_a_crash_between_vectors_and_catalog_is_repaired_on_open(
     # Re-running the ingest then stores it properly.
     reopened.write([PlannedArticle(article, chunks, [])])
     assert reopened.check_consistency().ready_articles == 2
+
+
+def test_lexical_search_returns_only_ready_chunks_even_when_others_rank_best(
+    tmp_path: Path,
+) -> None:
+    from retrieval.catalog import Catalog, SearchFilters
+
+    catalog = Catalog(tmp_path / "catalog.sqlite")
+    strong = [
+        Article(text=f"Kakhovka Kakhovka Kakhovka barrage {n}.", source=f"s{n}") for n in range(8)
+    ]
+    weak = Article(
+        text="Un long article sur le barrage de Kakhovka et sur bien d'autres choses.", source="w"
+    )
+    batch = [(a, chunk_article(a)) for a in [*strong, weak]]
+    catalog.begin(batch)
+    catalog.finish([a.id for a, _ in batch], [])
+    # The eight best matches leave the searchable set, as while `forget` deletes them.
+    catalog._db.execute(
+        f"UPDATE articles SET state = 'deleting' WHERE source IN ({','.join('?' * 8)})",
+        [a.source for a in strong],
+    )
+    catalog._db.commit()
+
+    found = catalog.lexical_search("Kakhovka", 1)
+    assert [catalog.ready_chunks([c])[c].source for c, _ in found] == ["w"]
+    assert catalog.ready_chunks([c for a, cs in batch for c in (x.id for x in cs)]).keys() == {
+        c.id for c in batch[-1][1]
+    }
+    filtered = catalog.lexical_search("Kakhovka", 5, SearchFilters(source="w"))
+    assert [c for c, _ in found] == [c for c, _ in filtered]
