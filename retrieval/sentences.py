@@ -95,6 +95,19 @@ _ABBREVIATIONS = frozenset(
     ]
 )
 _LAST_WORD = re.compile(r"(\w+)\W*$")
+# German writes ordinals with a period: "am 7. Januar", "im 20. Jahrhundert", "(5. Rang)".
+# Only a standalone number of one or two digits is taken as one, and only after a German
+# article or preposition, before a month or century word, or right after an opening bracket:
+# "Sauerstoff-18. Meereslebewesen", "Route 9. Heute" and "Er war 20. Danach" still end there.
+_ORDINAL_NUMBER = re.compile(
+    r"(?:(?<![\w-])(am|im|zum|zur|vom|beim|ins|der|die|das|den|dem|des|und|bis|ab|seit)\s+"
+    r"|(?<=\()|(?<=\s))\d{1,2}$",
+    re.IGNORECASE,
+)
+_ORDINAL_FOLLOWERS = re.compile(
+    r"\s+(?:Januar|Jänner|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|"
+    r"November|Dezember|Jahrhunderts?|Jahrtausends?|Jh\b)",
+)
 
 
 def _is_abbreviation(text: str, dot: int) -> bool:
@@ -104,6 +117,14 @@ def _is_abbreviation(text: str, dot: int) -> bool:
     word = match.group(1)
     # Single capitals are initials ("J. Smith"), except the pronoun-like "I" which is rare here.
     return word.lower() in _ABBREVIATIONS or (len(word) == 1 and word.isupper())
+
+
+def _is_ordinal(text: str, dot: int) -> bool:
+    number = _ORDINAL_NUMBER.search(text, max(0, dot - 9), dot)
+    if not number:
+        return False
+    after_bracket = text[number.start() - 1 : number.start()] == "("
+    return bool(number.group(1)) or after_bracket or bool(_ORDINAL_FOLLOWERS.match(text, dot + 1))
 
 
 def _trim(text: str, start: int, end: int) -> Span | None:
@@ -139,7 +160,7 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Sp
             if (
                 text[match.start()] == "."
                 and match.end() - match.start() == 1
-                and _is_abbreviation(text, match.start())
+                and (_is_abbreviation(text, match.start()) or _is_ordinal(text, match.start()))
             ):
                 continue
             span = _trim(text, cursor, stop)

@@ -36,6 +36,23 @@ def test_sentences_split_on_punctuation_but_not_abbreviations() -> None:
     ]
 
 
+def test_german_ordinals_do_not_end_sentences_but_numbers_at_a_sentence_end_do() -> None:
+    text = (
+        "Tesla starb am 7. Januar 1943 in New York. Im 20. Jahrhundert (5. Rang) war die 2., "
+        "3. und 4. Zeitachse bekannt. Er war 20. Danach kam die Route 9. Heute enthält "
+        "Meerwasser mehr Sauerstoff-18. Meereslebewesen binden ihn."
+    )
+    sentences = [text[s:e] for s, e in sentence_spans(text)]
+    assert sentences == [
+        "Tesla starb am 7. Januar 1943 in New York.",
+        "Im 20. Jahrhundert (5. Rang) war die 2., 3. und 4. Zeitachse bekannt.",
+        "Er war 20.",
+        "Danach kam die Route 9.",
+        "Heute enthält Meerwasser mehr Sauerstoff-18.",
+        "Meereslebewesen binden ihn.",
+    ]
+
+
 def test_token_budget_splits_chunks_that_would_be_truncated() -> None:
     # One token per word: a 900-character limit would allow ~150 words; the budget allows 40.
     text = " ".join(f"Word{i} is here." for i in range(100))
