@@ -606,6 +606,16 @@ def ingest_eval_store(
         )
 
 
+def eval_collection(service: NewsService, eval_set: EvalSet) -> str:
+    """The collection holding all of the set's contexts; the folds add "-u<n>" to it."""
+    from retrieval.chunking import DEFAULT_MAX_CHARS, DEFAULT_MAX_TOKENS
+
+    # Chunking decides what is stored for the same article ids: a new setting needs a new store.
+    return collection_name(
+        eval_set, service.embeddings.model_id, f"{DEFAULT_MAX_CHARS}/{DEFAULT_MAX_TOKENS}"
+    )
+
+
 def run_eval(
     service: NewsService,
     eval_set: EvalSet,
@@ -616,16 +626,11 @@ def run_eval(
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     """The full report: newsbot's block, plus the baseline's under "baseline" when asked."""
-    from retrieval.chunking import DEFAULT_MAX_CHARS, DEFAULT_MAX_TOKENS
-
     if baseline not in (None, "langchain"):
         raise EvalInputError(f"unknown baseline {baseline!r}: the only one is langchain.")
     progress = progress or _Silent()
     tasks = plan_tasks(eval_set, make_unanswerable)
-    # Chunking decides what is stored for the same article ids: a new setting needs a new store.
-    base = collection_name(
-        eval_set, service.embeddings.model_id, f"{DEFAULT_MAX_CHARS}/{DEFAULT_MAX_TOKENS}"
-    )
+    base = eval_collection(service, eval_set)
     stores = sorted({task.store for task in tasks})
     names = {store: base if store == "all" else f"{base}-u{store}" for store in stores}
     for store in stores:
