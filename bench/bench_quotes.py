@@ -8,7 +8,10 @@ Same store, search and abstention as `newsbot eval` (whose store it reuses in th
 directory); only the span quoted first changes: the best sentence alone, newsbot's quote (the
 best sentence with its close neighbours), the sentence with both neighbours, and the whole
 chunk that holds it. Each is scored with newsbot's abstention and without any, which bounds
-what a longer quote could reach against a baseline that never abstains.
+what a longer quote could reach against a baseline that never abstains. `--sweep` also asks
+every question against the store without its article (the folds of `--make-unanswerable`)
+and prints, for thresholds around newsbot's, the abstention on both kinds of question and how
+often a whole-chunk first quote would hold the answer.
 """
 
 from __future__ import annotations
@@ -25,10 +28,12 @@ sys.path.insert(0, str(ROOT))
 from bot.evaluation import (  # noqa: E402
     _Silent,
     contains_answer,
+    context_titles,
     eval_collection,
     gold_answers,
     ingest_eval_store,
     load_eval_set,
+    title_folds,
 )
 from bot.extractive import (  # noqa: E402
     NEIGHBOUR_MARGIN,
@@ -39,6 +44,7 @@ from bot.extractive import (  # noqa: E402
 from bot.service import NewsService  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from retrieval.search import search_hybrid  # noqa: E402
+from retrieval.store import CollectionStore  # noqa: E402
 
 Cut = Callable[[Candidate], tuple[int, int]]
 
@@ -59,11 +65,24 @@ CUTS: dict[str, Cut] = {
 }
 
 
+def best_candidate(service: NewsService, store: CollectionStore, question: str) -> Candidate | None:
+    result = search_hybrid(
+        service.check_question(question),
+        [store],
+        service.embeddings,
+        k=service.settings.top_k,
+        fusion=service.settings.search_fusion,
+    )
+    ranked = rank_sentences(result.hits)
+    return ranked[0] if ranked else None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--questions", type=Path, required=True)
     parser.add_argument("--contexts", type=Path, action="append", required=True)
     parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument("--sweep", action="store_true", help="abstention thresholds too")
     args = parser.parse_args()
 
     service = NewsService(Settings(data_dir=args.data_dir))
@@ -75,19 +94,29 @@ def main() -> None:
     found = {name: [0, 0] for name in CUTS}  # with abstention, without
     chars: dict[str, list[int]] = {name: [] for name in CUTS}
     abstained = 0
+    folds, titles = title_folds(eval_set), context_titles(eval_set)
+    if args.sweep:
+        for fold in sorted(set(folds.values())):
+            ingest_eval_store(service, eval_set, f"{collection}-u{fold}", str(fold), _Silent())
+    # Per question: evidence, whole chunk holds the answer, evidence without its article.
+    sweep: list[tuple[float, bool, float]] = []
     for item in eval_set.questions:
-        result = search_hybrid(
-            service.check_question(item.question),
-            [store],
-            service.embeddings,
-            k=service.settings.top_k,
-            fusion=service.settings.search_fusion,
-        )
-        ranked = rank_sentences(result.hits)
-        if not ranked:
+        best = best_candidate(service, store, item.question)
+        if best is None:
             abstained += 1
             continue
-        best = ranked[0]
+        if args.sweep:
+            fold_store = service.store(f"{collection}-u{folds[titles[item.context_id or '']]}")
+            other = best_candidate(service, fold_store, item.question)
+            chunk = best.hit.chunk
+            answers = gold_answers(item, chunk.source, eval_set)
+            sweep.append(
+                (
+                    best.evidence,
+                    contains_answer(chunk.text, answers),
+                    other.evidence if other else -1.0,
+                )
+            )
         abstains = best.evidence < threshold
         abstained += abstains
         answers = gold_answers(item, best.hit.chunk.source, eval_set)
@@ -104,6 +133,15 @@ def main() -> None:
         with_abstention, without = (n / total for n in found[name])
         mean_chars = statistics.fmean(chars[name])
         print(f"{name:32} {with_abstention:16.3f} {without:17.3f} {mean_chars:11.0f}")
+    if sweep:
+        header = ("threshold", "abstains: answerable", "unanswerable", "whole chunk")
+        print("\n{:>9} {:>21} {:>13} {:>12}".format(*header))
+        for step in range(-8, 3):
+            t = round(threshold + step / 1000, 4)
+            answerable = sum(e < t for e, _, _ in sweep) / total
+            unanswerable = sum(u < t for _, _, u in sweep) / total
+            chunk_found = sum(h and e >= t for e, h, _ in sweep) / total
+            print(f"{t:9.3f} {answerable:21.3f} {unanswerable:13.3f} {chunk_found:12.3f}")
     service.close()
 
 
