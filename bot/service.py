@@ -164,6 +164,10 @@ class NewsService:
         if mode is None:
             mode = "extractive" if self.settings.llm_backend == "none" else "generate"
         generator = self.generator if mode == "generate" else None
+        if collections is not None and not collections:
+            # An empty list is a caller's bug (a DM with no shared collection, say): searching
+            # the default collection instead would answer from articles the asker may not see.
+            raise UserError("No collection to search: name at least one, or leave it unset.")
         stores = [self.store(name) for name in (collections or [self.settings.collection])]
         if all(store.is_empty() for store in stores):
             names = ", ".join(store.name for store in stores)

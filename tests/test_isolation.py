@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.errors import EmptyStoreError
+from bot.errors import EmptyStoreError, UserError
 from bot.service import NewsService
 from bot.settings import Settings
 from retrieval.catalog import SearchFilters
@@ -75,6 +75,13 @@ def test_asking_one_collection_never_cites_another(service: NewsService) -> None
             assert article.fact not in answer.answer
     sources = {s.source for s in service.sources(collections=[GUILD_2])}
     assert all(GUILD_2 in source for source in sources) and len(sources) == len(TWO)
+
+
+def test_an_empty_list_of_collections_is_refused_not_read_as_the_default(
+    service: NewsService,
+) -> None:
+    with pytest.raises(UserError, match="No collection to search"):
+        service.ask(ONE[0].question, collections=[])
 
 
 @pytest.mark.parametrize("name", CRAFTED_NAMES)
