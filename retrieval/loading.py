@@ -16,6 +16,7 @@ from typing import BinaryIO
 from urllib.parse import urljoin, urlsplit
 
 import charset_normalizer
+import yaml
 
 from retrieval.articles import Article
 from retrieval.fetching import FetchError, fetch_url, human_size
@@ -36,6 +37,9 @@ _MAX_BYTES_HINT = "raise NEWSBOT_MAX_DOWNLOAD_BYTES to allow it"
 
 _URL_LIKE = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _MARKDOWN_HEADING = re.compile(r"^\s{0,3}#+\s*(.*?)(?:\s+#+)?\s*$")
+# A Markdown file's leading YAML block ("front matter"), as static site generators write it.
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
+MAX_FRONT_MATTER_CHARS = 16_000
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
 # Half of a UTF-16 surrogate pair: only JSON escapes can put one in a str.
 _LONE_SURROGATE = re.compile(r"[\ud800-\udfff]")
@@ -331,7 +335,32 @@ def _title_from_text(text: str, *, markdown: bool) -> str:
         heading = _MARKDOWN_HEADING.match(line)
         if heading:
             line = heading.group(1).strip()
-    return line if len(line) <= MAX_TITLE_CHARS else ""
+    # A rule ("---", "***") or a line of symbols names nothing.
+    return line if len(line) <= MAX_TITLE_CHARS and re.search(r"\w", line) else ""
+
+
+def _front_matter(text: str) -> tuple[dict[str, str], str]:
+    """The scalar fields of a leading YAML block, and the text after it.
+
+    A block that is not a YAML mapping (a "---" rule above a paragraph, broken YAML) is left in
+    the text as written. Only strings and dates are kept: anything else, such as a list built
+    from YAML aliases, is never turned into text.
+    """
+    match = _FRONT_MATTER.match(text, 0, MAX_FRONT_MATTER_CHARS)
+    if match is None:
+        return {}, text
+    try:
+        data = yaml.safe_load(match.group(1))
+    except yaml.YAMLError:
+        return {}, text
+    if not isinstance(data, dict):
+        return {}, text
+    fields = {
+        str(key).strip().lower(): value if isinstance(value, str) else value.isoformat()
+        for key, value in data.items()
+        if isinstance(value, str | date)
+    }
+    return fields, text[match.end() :]
 
 
 def _text_article(
@@ -342,15 +371,22 @@ def _text_article(
     markdown: bool,
     url: str | None = None,
 ) -> Article:
-    # The whole text is kept, untrimmed: citation offsets index into exactly this string.
+    # The text is kept untrimmed: citation offsets index into exactly this string. Front
+    # matter is metadata, not article text, so it is never quoted.
     text = _normalize_newlines(text)
+    meta, text = _front_matter(text) if markdown else ({}, text)
+    lang = meta.get("lang") or meta.get("language") or ""
+    lang = lang.strip().lower().replace("_", "-").split("-", 1)[0]
+    link = meta.get("url") or meta.get("link") or meta.get("canonical_url") or meta.get("canonical")
     return Article(
         text=text,
         source=source,
-        title=_title_from_text(text, markdown=markdown) or fallback_title,
-        url=url,
-        date=None,
-        lang=detect_language(text),
+        title=(meta.get("title") or "").strip()[:MAX_TITLE_CHARS]
+        or _title_from_text(text, markdown=markdown)
+        or fallback_title,
+        url=url or _absolute_http_url(link, base=None),
+        date=normalize_date(meta.get("date") or meta.get("published")),
+        lang=lang if re.fullmatch(r"[a-z]{2,3}", lang) else detect_language(text),
     )
 
 

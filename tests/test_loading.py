@@ -143,6 +143,53 @@ def test_markdown_title_drops_heading_marks(tmp_path: Path) -> None:
     assert loaded.lang == "fr"
 
 
+def test_markdown_front_matter_gives_title_date_link_and_language_and_is_not_quoted(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "logement.md"
+    front = (
+        "---\n"
+        'title: "Le projet de loi sur le logement adopté"\n'
+        "date: 2024-11-05\n"
+        "url: https://example.org/logement\n"
+        "lang: fr_FR\n"
+        "tags: [logement, loi]\n"
+        "---\n"
+    )
+    path.write_text(front + f"## Un autre titre\n\n{FRENCH}\n", encoding="utf-8")
+    loaded = article(load(path))
+    assert loaded.title == "Le projet de loi sur le logement adopté"
+    assert (loaded.date, loaded.url, loaded.lang) == (
+        "2024-11-05",
+        "https://example.org/logement",
+        "fr",
+    )
+    assert loaded.text == f"## Un autre titre\n\n{FRENCH}\n"
+    assert "tags" not in loaded.text
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "---\nUne ligne de séparation, puis du texte.\n---\n",  # a rule, not metadata
+        "---\ntitle: [unclosed\n---\n",  # broken YAML
+        "---\na: &a [x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a]\n"
+        "c: &c [*b, *b, *b, *b, *b, *b, *b, *b]\ntitle: *c\n---\n",  # aliases, never stringified
+        "---\ntitle: never closed\n",
+    ],
+)
+def test_markdown_without_usable_front_matter_keeps_its_text(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "note.md"
+    path.write_text(content + FRENCH, encoding="utf-8")
+    loaded = article(load(path))
+    if "&a" in content:
+        # A valid mapping: consumed as metadata, but its alias-built lists are no title.
+        assert (loaded.text, loaded.title) == (FRENCH, "note")
+    else:
+        assert loaded.text == content + FRENCH
+        assert loaded.title == "note"
+
+
 def test_long_first_line_falls_back_to_file_stem(tmp_path: Path) -> None:
     path = tmp_path / "long-lead.txt"
     path.write_text("word " * 60 + "\n" + ENGLISH, encoding="utf-8")
