@@ -232,7 +232,14 @@ class NewsService:
         on_item: Callable[[IngestItem], None] | None = None,
     ) -> IngestReport:
         store = self.store(collection)
-        return IngestReport(ingest_articles(items, store, on_item=on_item))
+        return IngestReport(
+            ingest_articles(
+                items,
+                store,
+                on_item=on_item,
+                max_chunks=self.settings.max_chunks_per_article,
+            )
+        )
 
     def ingest_feed(
         self,

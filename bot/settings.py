@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     abstain_threshold: float | None = None
     max_question_chars: int = 2000
 
+    # Embedding costs time per token: an article over this many chunks (about 900 characters
+    # each) fails alone with a clear reason instead of occupying the embedder for hours.
+    max_chunks_per_article: int = Field(default=1000, ge=1)
+
     # Loading from the network.
     url_timeout_s: float = 15.0
     max_download_bytes: int = 10_000_000

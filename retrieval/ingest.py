@@ -130,6 +130,7 @@ def iter_ingest(
     store: CollectionStore,
     batch_chunks: int = DEFAULT_BATCH_CHUNKS,
     queue_size: int = DEFAULT_QUEUE_SIZE,
+    max_chunks: int | None = None,
 ) -> Iterator[IngestItem]:
     """Store every article not already stored, yielding one outcome per input item, in order.
 
@@ -195,6 +196,14 @@ def iter_ingest(
                 IngestItem(article.source, "failed", "no text to index", article.title)
             )
             continue
+        if max_chunks is not None and len(prepared.chunks) > max_chunks:
+            reason = (
+                f"too long: {len(prepared.chunks):,} chunks, over the limit of {max_chunks:,} "
+                "per article (NEWSBOT_MAX_CHUNKS_PER_ARTICLE); split the document or raise "
+                "the limit"
+            )
+            yield from report(IngestItem(article.source, "failed", reason, article.title))
+            continue
         planned.append(PlannedArticle(article, prepared.chunks, older))
         planned_ids.add(article.id)
         planned_sources.add(article.source)
@@ -214,10 +223,11 @@ def ingest_articles(
     store: CollectionStore,
     on_item: Callable[[IngestItem], None] | None = None,
     batch_chunks: int = DEFAULT_BATCH_CHUNKS,
+    max_chunks: int | None = None,
 ) -> list[IngestItem]:
     """`iter_ingest`, collected; `on_item` sees each outcome as soon as it is known."""
     results: list[IngestItem] = []
-    for item in iter_ingest(items, store, batch_chunks=batch_chunks):
+    for item in iter_ingest(items, store, batch_chunks=batch_chunks, max_chunks=max_chunks):
         results.append(item)
         if on_item:
             on_item(item)

@@ -101,6 +101,28 @@ def test_jsonl_records_update_by_id(service: NewsService, tmp_path: Path) -> Non
     assert len(service.sources()) == 2
 
 
+def test_an_article_over_the_chunk_limit_fails_alone_and_keeps_its_stored_version(
+    tmp_path: Path,
+) -> None:
+    service = make_service(tmp_path / "data", max_chunks_per_article=3)
+    dam = write(tmp_path / "dam.txt", ARTICLE_V1)
+    assert service.ingest([dam]).items[0].status == "added"
+    long_version = "\n".join([ARTICLE_V2, *(f"Paragraphe {n}. " * 80 for n in range(6))])
+    write(tmp_path / "dam.txt", long_version)
+    other = write(tmp_path / "other.txt", "Le Parlement a voté la loi sur l'eau mardi.")
+    report = service.ingest([dam, other])
+    assert [i.status for i in report.items] == ["failed", "added"]
+    reason = report.items[0].reason
+    assert "over the limit of 3" in reason and "NEWSBOT_MAX_CHUNKS_PER_ARTICLE" in reason
+    assert report.exit_code == 1
+    # The stored version stays whole and answerable; nothing of the long one was written.
+    answer = service.ask("How many people were evacuated after the Kakhovka dam failed?")
+    assert "40 000" in answer.answer
+    assert service.store().check_consistency().consistent
+    assert len(service.sources()) == 2
+    service.close()
+
+
 def test_a_store_refuses_vectors_of_another_model(tmp_path: Path, sample_path: Path) -> None:
     pytest.importorskip("sentence_transformers", reason="sentence-transformers not installed")
     data = tmp_path / "data"
