@@ -66,6 +66,11 @@ class CollectionStore:
             self.catalog = Catalog(data_dir / "collections" / f"{name}.sqlite")
             # A rebuild that a crash interrupted is resumed: the catalog holds every text.
             rebuild = rebuild or self.catalog.get_meta("rebuild") == "running"
+        if rebuild:
+            # The slow part, without the lock: other processes keep asking the old vectors
+            # and writing meanwhile; the locked pass below then finds the vectors cached.
+            self._embed_stored_texts()
+        with self.lock.hold():
             if rebuild:
                 self.catalog.set_meta("rebuild", "running")
             self.vectors = VectorIndex(client, name, embeddings, reset=rebuild, lock=self.lock)
@@ -73,6 +78,14 @@ class CollectionStore:
             if rebuild:
                 self._reembed_all()
                 self.catalog.set_meta("rebuild", "done")
+
+    def _embed_stored_texts(self, batch_articles: int = 32) -> None:
+        article_ids = [r.article_id for r in self.catalog.articles()]
+        for i in range(0, len(article_ids), batch_articles):
+            chunks = self.catalog.chunks_of(article_ids[i : i + batch_articles])
+            self.embeddings.embed_passages(
+                _passages([(c.article_text, c.start, c.end) for c in chunks])
+            )
 
     def _reembed_all(self, batch_articles: int = 32) -> None:
         """Vectors for every stored chunk from the catalog's text, with the current model."""

@@ -200,3 +200,59 @@ def test_lexical_search_returns_only_ready_chunks_even_when_others_rank_best(
     }
     filtered = catalog.lexical_search("Kakhovka", 5, SearchFilters(source="w"))
     assert [c for c, _ in found] == [c for c, _ in filtered]
+
+
+def test_a_rebuild_embeds_without_the_lock_so_the_old_store_still_answers_meanwhile(
+    tmp_path: Path,
+) -> None:
+    import threading
+
+    import numpy as np
+
+    from retrieval.embedding_cache import CachedEmbeddings, EmbeddingCache
+    from retrieval.vector_index import open_chroma_client
+    from tests.helpers.store_writer import HashEmbeddings, article
+
+    data = tmp_path / "data"
+    client = open_chroma_client(data)
+    cache = EmbeddingCache(data / "embeddings.sqlite")
+    old = CollectionStore("news", data, client, CachedEmbeddings(HashEmbeddings(), cache))
+    articles = [article(n) for n in range(40)]
+    old.write([PlannedArticle(a, chunk_article(a), []) for a in articles])
+
+    entered, release = threading.Event(), threading.Event()
+
+    class SlowNewModel(HashEmbeddings):
+        model_id = "test:hash-64-new"
+
+        def embed_passages(self, texts):  # type: ignore[no-untyped-def]
+            entered.set()
+            release.wait(timeout=120)
+            return -super().embed_passages(texts)  # other vectors than the old model's
+
+    rebuilt: list[CollectionStore] = []
+    rebuild = threading.Thread(
+        target=lambda: rebuilt.append(
+            CollectionStore(
+                "news", data, client, CachedEmbeddings(SlowNewModel(), cache), rebuild=True
+            )
+        )
+    )
+    rebuild.start()
+    try:
+        assert entered.wait(timeout=60)
+        # While the new model embeds, a reader of the old store is not kept waiting.
+        found: list[list] = []
+        query = HashEmbeddings().embed_queries([articles[7].text])[0]
+        reader = threading.Thread(target=lambda: found.append(old.vectors.search(query, 1, None)))
+        reader.start()
+        reader.join(timeout=30)
+        assert not reader.is_alive(), "the rebuild held the store's lock while embedding"
+        assert found[0][0][0].startswith(articles[7].id)
+    finally:
+        release.set()
+        rebuild.join(timeout=120)
+    store = rebuilt[0]
+    assert store.check_consistency().consistent and store.catalog.ready_count() == 40
+    new_query = -HashEmbeddings().embed_queries([articles[7].text])[0]
+    assert store.vectors.search(np.asarray(new_query), 1, None)[0][0].startswith(articles[7].id)
