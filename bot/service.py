@@ -18,7 +18,7 @@ from retrieval.catalog import SearchFilters
 from retrieval.embedders import make_embeddings
 from retrieval.embedding_cache import CachedEmbeddings, EmbeddingCache
 from retrieval.ingest import IngestItem, ingest_articles
-from retrieval.loading import LoadFailure, LoadOptions, iter_articles
+from retrieval.loading import LoadFailure, LoadOptions, iter_articles, load_bytes
 from retrieval.search import search_hybrid
 from retrieval.store import CollectionStore
 from retrieval.vector_index import open_chroma_client
@@ -223,6 +223,21 @@ class NewsService:
     ) -> IngestReport:
         items = iter_articles(list(inputs), self.load_options(allow_private_urls))
         return self.ingest_articles(items, collection=collection, on_item=on_item)
+
+    def ingest_bytes(
+        self,
+        data: bytes,
+        filename: str,
+        *,
+        source: str,
+        collection: str | None = None,
+    ) -> IngestReport:
+        """Ingest uploaded bytes as the file `filename`, stored under `source`.
+
+        Uploads come from users of a shared bot: the loader is never allowed private URLs.
+        """
+        items = load_bytes(data, filename, source, self.load_options(False))
+        return self.ingest_articles(items, collection=collection)
 
     def ingest_articles(
         self,

@@ -6,8 +6,9 @@ import codecs
 import json
 import os
 import re
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 from functools import partial
@@ -318,6 +319,31 @@ def _sniff_meta_charset(data: bytes) -> str | None:
 
 def _normalize_newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def load_bytes(
+    data: bytes, filename: str, source: str, options: LoadOptions
+) -> list[Article | LoadFailure]:
+    """Load bytes as the file `filename` would load, naming what they hold after `source`.
+
+    For uploads: a JSONL upload's records become `source#id` (or `source:line`), and failure
+    reasons name `filename`, never the temporary file that holds the bytes meanwhile.
+    """
+    if not filename or filename in (".", "..") or "/" in filename or "\\" in filename:
+        raise ValueError(f"filename must be a plain file name, not {filename!r}")
+    with tempfile.TemporaryDirectory(prefix="newsbot-upload-") as tmp:
+        path = Path(tmp) / filename
+        path.write_bytes(data)
+        loaded = list(iter_articles([str(path)], options))
+        local = str(path.resolve())
+    renamed: list[Article | LoadFailure] = []
+    for item in loaded:
+        new_source = item.source.replace(local, source, 1)
+        if isinstance(item, LoadFailure):
+            renamed.append(LoadFailure(new_source, item.reason.replace(local, filename)))
+        else:
+            renamed.append(replace(item, source=new_source))
+    return renamed
 
 
 # --- building articles ---------------------------------------------------------------------

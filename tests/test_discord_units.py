@@ -24,14 +24,13 @@ from bot.discord_bot.scopes import Scope, guild_collection
 from bot.discord_bot.uploads import (
     UploadError,
     check_attachment,
-    load_upload,
     safe_filename,
     upload_source,
 )
 from bot.errors import UserError
 from bot.service import IngestItem, SourceInfo
 from retrieval.articles import Article
-from retrieval.loading import LoadFailure, LoadOptions
+from retrieval.loading import LoadFailure, LoadOptions, load_bytes
 
 BOT = 42
 
@@ -226,15 +225,15 @@ def test_safe_filenames_and_upload_sources() -> None:
     assert upload_source(7, "dir/Report.txt") == "discord:7/Report.txt"
 
 
-def test_load_upload_names_articles_after_the_server_not_the_temp_file() -> None:
+def test_uploaded_bytes_are_named_after_the_server_not_the_temp_file() -> None:
     options = LoadOptions()
     text = b"A title\nSome text here.\n"
-    [article] = load_upload(text, "note.txt", "discord:1/note.txt", options)
+    [article] = load_bytes(text, "note.txt", "discord:1/note.txt", options)
     assert isinstance(article, Article)
     assert article.source == "discord:1/note.txt" and article.title == "A title"
 
     rows = [json.dumps({"id": "a", "text": "First."}), "{broken", json.dumps({"text": "Third."})]
-    items = load_upload("\n".join(rows).encode(), "feed.jsonl", "discord:1/feed.jsonl", options)
+    items = load_bytes("\n".join(rows).encode(), "feed.jsonl", "discord:1/feed.jsonl", options)
     assert [i.source for i in items] == [
         "discord:1/feed.jsonl#a",
         "discord:1/feed.jsonl:2",
@@ -242,7 +241,7 @@ def test_load_upload_names_articles_after_the_server_not_the_temp_file() -> None
     ]
     assert isinstance(items[1], LoadFailure) and "/tmp" not in items[1].reason
 
-    [failure] = load_upload(bytes(range(256)) * 10, "bin.txt", "discord:1/bin.txt", options)
+    [failure] = load_bytes(bytes(range(256)) * 10, "bin.txt", "discord:1/bin.txt", options)
     assert isinstance(failure, LoadFailure) and failure.source == "discord:1/bin.txt"
     assert "newsbot-upload" not in failure.reason
 
@@ -284,7 +283,7 @@ def test_upload_temp_dir_is_removed(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     import tempfile
 
     monkeypatch.setattr(tempfile, "tempdir", None)
-    load_upload(b"Text.\n", "a.txt", "discord:1/a.txt", LoadOptions())
+    load_bytes(b"Text.\n", "a.txt", "discord:1/a.txt", LoadOptions())
     assert list(tmp_path.iterdir()) == []
 
 

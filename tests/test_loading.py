@@ -21,6 +21,7 @@ from retrieval.loading import (
     LoadFailure,
     LoadOptions,
     iter_articles,
+    load_bytes,
     normalize_date,
 )
 
@@ -640,3 +641,9 @@ def test_connection_goes_to_the_validated_address(
     # One lookup, the validated one: the connection did not ask DNS again.
     assert lookups == ["news.test"]
     assert requested[-1] == f"host=news.test:{port}"
+
+
+@pytest.mark.parametrize("filename", ["", ".", "..", "../etc/passwd", "a/b.txt", "a\\b.txt"])
+def test_bytes_under_a_path_like_name_are_refused(filename: str) -> None:
+    with pytest.raises(ValueError, match="plain file name"):
+        load_bytes(b"Text.\n", filename, "discord:1/x", LoadOptions())

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from bot.answer_types import Answer
 from bot.errors import EmptyStoreError, UserError
 from bot.service import IngestReport, SourceInfo, Turn
-from retrieval.articles import Article
-from retrieval.loading import LoadFailure, LoadOptions
 
 from . import messages
 from .jobs import JobRunner
 from .scopes import Scope
-from .uploads import load_upload, upload_source
+from .uploads import safe_filename, upload_source
 
 
 class AnswerService(Protocol):
@@ -37,11 +35,9 @@ class AnswerService(Protocol):
         allow_private_urls: bool | None = None,
     ) -> IngestReport: ...
 
-    def ingest_articles(
-        self, items: Iterable[Article | LoadFailure], *, collection: str | None = None
+    def ingest_bytes(
+        self, data: bytes, filename: str, *, source: str, collection: str | None = None
     ) -> IngestReport: ...
-
-    def load_options(self, allow_private_urls: bool | None = None) -> LoadOptions: ...
 
     def forget(self, source: str, *, collection: str | None = None) -> int: ...
 
@@ -105,13 +101,13 @@ class NewsActions:
     async def ingest_upload(self, data: bytes, filename: str, scope: Scope) -> IngestReport:
         collection = _writable(scope)
         assert scope.guild_id is not None
-        source = upload_source(scope.guild_id, filename)
-
-        def load_and_store() -> IngestReport:
-            items = load_upload(data, filename, source, self.service.load_options(False))
-            return self.service.ingest_articles(items, collection=collection)
-
-        return await self.jobs.run(load_and_store)
+        return await self.jobs.run(
+            self.service.ingest_bytes,
+            data,
+            safe_filename(filename),
+            source=upload_source(scope.guild_id, filename),
+            collection=collection,
+        )
 
     async def forget(self, source: str, scope: Scope) -> int:
         return await self.jobs.run(self.service.forget, source, collection=_writable(scope))

@@ -1,18 +1,14 @@
-"""Attachments for /ingest: checked before download, size-limited, loaded under a Discord name."""
+"""Attachments for /ingest: checked before download, size-limited, named per server."""
 
 from __future__ import annotations
 
 import re
-import tempfile
-from dataclasses import replace
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 import discord
 
 from bot.errors import UserError
-from retrieval.articles import Article
 from retrieval.fetching import human_size
-from retrieval.loading import LoadFailure, LoadOptions, iter_articles
 
 ALLOWED_SUFFIXES = (".txt", ".md", ".html", ".jsonl")
 _UNSAFE = re.compile(r"[^\w.\- ]+")
@@ -64,28 +60,3 @@ async def download(attachment: discord.Attachment, max_bytes: int) -> bytes:
     if len(data) > max_bytes:
         check_attachment(attachment.filename, len(data), max_bytes)
     return data
-
-
-def load_upload(
-    data: bytes, filename: str, source: str, options: LoadOptions
-) -> list[Article | LoadFailure]:
-    """Load the uploaded bytes as the article loader loads a file, then name them `source`.
-
-    Blocking: run it in a worker thread.
-    """
-    name = safe_filename(filename)
-    with tempfile.TemporaryDirectory(prefix="newsbot-upload-") as tmp:
-        path = Path(tmp) / name
-        path.write_bytes(data)
-        loaded = list(iter_articles([str(path)], options))
-        local = str(path.resolve())
-    renamed: list[Article | LoadFailure] = []
-    for item in loaded:
-        # "/tmp/…/notes.jsonl:3" becomes "discord:<guild>/notes.jsonl:3"; the temp path is
-        # meaningless to users and must not leak into replies.
-        new_source = item.source.replace(local, source, 1)
-        if isinstance(item, LoadFailure):
-            renamed.append(LoadFailure(new_source, item.reason.replace(local, name)))
-        else:
-            renamed.append(replace(item, source=new_source))
-    return renamed
