@@ -15,7 +15,7 @@ import feedparser
 
 from retrieval.articles import Article
 from retrieval.embedding_cache import connect_sqlite
-from retrieval.fetching import FetchError, fetch_url
+from retrieval.fetching import FetchError
 from retrieval.loading import LoadFailure, LoadOptions, iter_articles, normalize_date
 
 # An entry whose article failed this many polls in a row is not fetched again.
@@ -64,12 +64,7 @@ class Feed:
 def read_feed(url: str, options: LoadOptions) -> Feed:
     """Fetch and parse an RSS or Atom feed through the safe fetcher; FeedError if it is not one."""
     try:
-        page = fetch_url(
-            url,
-            timeout_s=options.timeout_s,
-            max_bytes=options.max_bytes,
-            allow_private=options.allow_private_urls,
-        )
+        page = options.fetch(url)
     except FetchError as error:
         raise FeedError(f"cannot read the feed {url}: {error.reason}") from error
     parsed = feedparser.parse(page.body, response_headers={"content-location": page.final_url})

@@ -20,7 +20,7 @@ import charset_normalizer
 import yaml
 
 from retrieval.articles import Article
-from retrieval.fetching import FetchError, fetch_url, human_size
+from retrieval.fetching import FetchedPage, FetchError, fetch_url, human_size
 from retrieval.language import detect_language
 from retrieval.time_limit import HelperCrashed, HelperProcess, TimeLimitExceeded
 
@@ -87,6 +87,15 @@ class LoadOptions:
     allow_private_urls: bool = False
     # Per HTML page: trafilatura needs minutes on some 10 MB pages of many small elements.
     extract_timeout_s: float = 30.0
+
+    def fetch(self, url: str) -> FetchedPage:
+        """The page at `url` through the safe fetcher, within these limits; FetchError if not."""
+        return fetch_url(
+            url,
+            timeout_s=self.timeout_s,
+            max_bytes=self.max_bytes,
+            allow_private=self.allow_private_urls,
+        )
 
 
 DEFAULT_OPTIONS = LoadOptions()
@@ -523,12 +532,7 @@ def _load_url_items(url: str, options: LoadOptions) -> Iterator[LoadResult]:
 
 def _load_url(url: str, options: LoadOptions) -> LoadResult:
     try:
-        page = fetch_url(
-            url,
-            timeout_s=options.timeout_s,
-            max_bytes=options.max_bytes,
-            allow_private=options.allow_private_urls,
-        )
+        page = options.fetch(url)
     except FetchError as exc:
         return LoadFailure(url, exc.reason)
     media_type = page.content_type.split(";", 1)[0].strip().lower()
