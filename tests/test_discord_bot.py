@@ -179,6 +179,15 @@ def test_mention_is_answered_in_a_thread_and_follow_up_uses_the_context(
             assert not standin.requests_to("POST", f"/channels/{channel}/messages")
             assert len(service.asked) == 2
 
+        # After a restart of the bot, the thread's conversation is still known.
+        async with running_bot(standin, bot_settings(tmp_path), service):
+            await standin.send_message(thread_id, alice, "Where are they deployed?")
+            await standin.wait_for_request(
+                "POST", f"/channels/{thread_id}/messages", count=3, timeout=60
+            )
+            history = service.asked[-1]["history"]
+            assert [turn.question for turn in history] == [QUESTION, "How many of them?"]
+
     _run(scenario())
 
 

@@ -171,6 +171,27 @@ def test_conversations_remember_recent_turns_and_forget_old_threads() -> None:
     assert conversations.get(10) is None and conversations.get(12) is not None
 
 
+def test_conversations_in_a_file_survive_a_restart_within_the_same_bounds(tmp_path: Path) -> None:
+    path = tmp_path / "conversations.sqlite"
+    before = Conversations(path, max_conversations=2, max_turns=2)
+    for n in range(3):
+        before.add_turn(10, Scope(1, "news"), f"q{n}", f"a{n}")
+    before.add_turn(11, Scope(None, "news"), "dm", "answer")
+    before.close()
+
+    after = Conversations(path, max_conversations=2, max_turns=2)
+    restored = after.get(10)
+    assert restored is not None and restored.scope == Scope(1, "news")
+    assert [(t.question, t.answer) for t in restored.turns] == [("q1", "a1"), ("q2", "a2")]
+    after.add_turn(12, Scope(1, None), "x", "y")  # a third conversation: the oldest goes
+    after.close()
+
+    again = Conversations(path, max_conversations=2, max_turns=2)
+    assert again.get(10) is None
+    assert [t.question for t in again.get(11).turns] == ["dm"]  # type: ignore[union-attr]
+    assert again.get(13) is None
+
+
 class FakeMember(discord.Member):
     """Just enough of a server member for the permission check: its roles."""
 

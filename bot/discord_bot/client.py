@@ -43,7 +43,7 @@ class NewsBot(discord.Client):
             service, self.jobs, streams_answers=settings.llm_backend != "none"
         )
         cooldown = Cooldown(settings.discord_cooldown_s)
-        self.conversations = Conversations()
+        self.conversations = Conversations(settings.data_dir / "discord-conversations.sqlite")
         self.slash = SlashHandlers(self.actions, settings, cooldown)
         self.mentions = MentionHandler(
             self, self.actions, self.conversations, cooldown, settings.discord_shared_collection
