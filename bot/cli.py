@@ -237,6 +237,23 @@ def rebuild(data_dir: DataDir = None, collection: Collection = None) -> None:
 
 
 @app.command()
+def sync(data_dir: DataDir = None, collection: Collection = None) -> None:
+    """With a shared Chroma server: take in what other hosts ingested or forgot."""
+    settings = _settings(data_dir, collection)
+    with console.status("Reading the Chroma server..."):
+        try:
+            report = _service(settings).sync_catalog()
+        except _user_errors() as error:
+            raise _fail(str(error)) from None
+    console.print(
+        f"Synced {settings.collection!r}: {report.added} article(s) added, "
+        f"{report.removed} removed"
+        + (f", {report.skipped} chunk(s) skipped (no offsets recorded)" if report.skipped else "")
+        + "."
+    )
+
+
+@app.command()
 def discord() -> None:
     """Run the Discord bot (token from DISCORD_TOKEN)."""
     from bot.discord_bot.app import run_discord

@@ -15,6 +15,7 @@ from bot.followup import Turn, standalone_question
 from bot.settings import Settings
 from retrieval.articles import Article
 from retrieval.catalog import SearchFilters
+from retrieval.catalog_restore import RestoreReport, restore_catalog
 from retrieval.embedders import make_embeddings
 from retrieval.embedding_cache import CachedEmbeddings, EmbeddingCache
 from retrieval.ingest import IngestItem, ingest_articles
@@ -312,6 +313,20 @@ class NewsService:
             )
             self._stores[name] = store
         return store.catalog.ready_count()
+
+    def sync_catalog(self, *, collection: str | None = None) -> RestoreReport:
+        """Make this data directory's catalog agree with a shared Chroma server.
+
+        Another host's ingests become searchable here (text, spans, BM25 rows) and what it
+        forgot is dropped. Only meaningful with NEWSBOT_CHROMA_URL: embedded Chroma lives in
+        this data directory, whose catalog is already its only writer's.
+        """
+        if not self.settings.chroma_url:
+            raise UserError(
+                "sync needs a shared Chroma server: set NEWSBOT_CHROMA_URL to the server that "
+                "the other hosts write to."
+            )
+        return restore_catalog(self.store(collection))
 
     def sources(self, *, collections: Sequence[str] | None = None) -> list[SourceInfo]:
         infos = []

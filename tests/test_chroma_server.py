@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.service import NewsService
+from bot.settings import get_settings
 from retrieval.articles import Article
 from retrieval.catalog_restore import RestoreReport, restore_catalog
 from retrieval.chunking import chunk_article
@@ -202,6 +203,22 @@ def test_a_new_data_dir_restores_its_catalog_from_the_server(
     first.forget(str(Path(dam).resolve()))
     assert restore_catalog(second.store()) == RestoreReport(added=0, removed=1, skipped=0)
     assert second.store().catalog.lexical_search("Kakhovka", 5) == []
-    assert restore_catalog(second.store()) == RestoreReport(added=0, removed=0, skipped=0)
+    assert second.sync_catalog() == RestoreReport(added=0, removed=0, skipped=0)
     first.close()
     second.close()
+
+    # The command a new host runs: `newsbot sync`, then ask.
+    third = str(data_dir_with(warm_cache, tmp_path / "c"))
+    runner = CliRunner()
+    env = {"NEWSBOT_CHROMA_URL": server_url, "NEWSBOT_COLLECTION": name}
+    get_settings.cache_clear()  # each CLI process reads its settings once; so does each run here
+    synced = runner.invoke(app, ["sync", "--data-dir", third], env=env)
+    assert synced.exit_code == 0, synced.output
+    assert f"Synced {name!r}: 1 article(s) added, 0 removed." in " ".join(synced.stdout.split())
+    asked = runner.invoke(app, ["ask", "How many troops?", "--data-dir", third], env=env)
+    assert asked.exit_code == 0 and "8000" in asked.stdout
+    # Without a server there is nothing to sync from: a clear refusal, nothing created.
+    get_settings.cache_clear()
+    alone = runner.invoke(app, ["sync", "--data-dir", str(tmp_path / "d")], env={})
+    assert alone.exit_code == 2 and "NEWSBOT_CHROMA_URL" in alone.stderr
+    assert not (tmp_path / "d").exists()
