@@ -15,7 +15,7 @@ Readers take no lock; they only ever see 'ready' articles.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,19 +79,22 @@ class CollectionStore:
                 self._reembed_all()
                 self.catalog.set_meta("rebuild", "done")
 
-    def _embed_stored_texts(self, batch_articles: int = 32) -> None:
+    def _stored_chunks(self, batch_articles: int = 32) -> Iterator[list[ChunkRecord]]:
+        """Every stored chunk, a batch of articles at a time."""
         article_ids = [r.article_id for r in self.catalog.articles()]
         for i in range(0, len(article_ids), batch_articles):
-            chunks = self.catalog.chunks_of(article_ids[i : i + batch_articles])
+            yield self.catalog.chunks_of(article_ids[i : i + batch_articles])
+
+    def _embed_stored_texts(self) -> None:
+        for chunks in self._stored_chunks():
             self.embeddings.embed_passages(
                 _passages([(c.article_text, c.start, c.end) for c in chunks])
             )
 
-    def _reembed_all(self, batch_articles: int = 32) -> None:
+    def _reembed_all(self) -> None:
         """Vectors for every stored chunk from the catalog's text, with the current model."""
-        article_ids = [r.article_id for r in self.catalog.articles()]
-        for i in range(0, len(article_ids), batch_articles):
-            self._embed_and_add(self.catalog.chunks_of(article_ids[i : i + batch_articles]))
+        for chunks in self._stored_chunks():
+            self._embed_and_add(chunks)
 
     def _embed_and_add(self, chunks: Sequence[ChunkRecord]) -> None:
         texts = [c.text for c in chunks]
