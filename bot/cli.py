@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -56,11 +58,16 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _user_errors() -> tuple[type[Exception], ...]:
+@contextmanager
+def _exit_on_user_error() -> Iterator[None]:
+    """A mistake the user can fix ends the command with its message and exit code 2."""
     from retrieval.embedders import EmbedderError
     from retrieval.vector_index import StoreError
 
-    return (UserError, StoreError, EmbedderError)
+    try:
+        yield
+    except (UserError, StoreError, EmbedderError) as error:
+        raise _fail(str(error)) from None
 
 
 @app.command()
@@ -93,15 +100,13 @@ def ingest(
     settings = _settings(data_dir, collection)
     allow = allow_private or None
     items = []
-    try:
+    with _exit_on_user_error():
         service = _service(settings)
         with track_ingest(errors, enabled=not as_json) as on_item:
             if inputs:
                 items += service.ingest(inputs, on_item=on_item, allow_private_urls=allow).items
             for url in feed or []:
                 items += service.ingest_feed(url, on_item=on_item, allow_private_urls=allow).items
-    except _user_errors() as error:
-        raise _fail(str(error)) from None
     report = IngestReport(items)
     if as_json:
         print(json.dumps([item.__dict__ for item in report.items], ensure_ascii=False, indent=2))
@@ -148,15 +153,13 @@ def ask(
             streamed.append(token)
             console.print(token, end="", markup=False, highlight=False)
 
-    try:
+    with _exit_on_user_error():
         answer = _service(settings).ask(
             question,
             filters=filters,
             mode=mode,
             on_token=on_token,  # type: ignore[arg-type]
         )
-    except _user_errors() as error:
-        raise _fail(str(error)) from None
     if streamed:
         console.print()
     if as_json:
@@ -171,10 +174,8 @@ def chat(data_dir: DataDir = None, collection: Collection = None) -> None:
     from bot.chat_session import run_chat
 
     settings = _settings(data_dir, collection)
-    try:
+    with _exit_on_user_error():
         code = run_chat(_service(settings), console)
-    except _user_errors() as error:
-        raise _fail(str(error)) from None
     raise typer.Exit(code)
 
 
@@ -188,10 +189,8 @@ def sources(
     from bot.render_cli import render_sources
 
     settings = _settings(data_dir, collection)
-    try:
+    with _exit_on_user_error():
         infos = _service(settings).sources()
-    except _user_errors() as error:
-        raise _fail(str(error)) from None
     if as_json:
         print(json.dumps([info.__dict__ for info in infos], ensure_ascii=False, indent=2))
     else:
@@ -206,10 +205,8 @@ def forget(
 ) -> None:
     """Remove an article (all its chunks, vectors and index entries) from the store."""
     settings = _settings(data_dir, collection)
-    try:
+    with _exit_on_user_error():
         removed = _service(settings).forget(_normalize_source(source))
-    except _user_errors() as error:
-        raise _fail(str(error)) from None
     if not removed:
         raise _fail(f"no article from {source!r} is stored; see `newsbot sources`.", code=1)
     console.print(f"Forgot {removed} article(s) from {source}.")
@@ -228,11 +225,8 @@ def _normalize_source(source: str) -> str:
 def rebuild(data_dir: DataDir = None, collection: Collection = None) -> None:
     """Re-embed every stored article with the configured embedding model."""
     settings = _settings(data_dir, collection)
-    with console.status("Re-embedding the stored articles..."):
-        try:
-            count = _service(settings).rebuild()
-        except _user_errors() as error:
-            raise _fail(str(error)) from None
+    with console.status("Re-embedding the stored articles..."), _exit_on_user_error():
+        count = _service(settings).rebuild()
     console.print(f"Rebuilt {settings.collection!r}: {count} article(s) re-embedded.")
 
 
@@ -240,11 +234,8 @@ def rebuild(data_dir: DataDir = None, collection: Collection = None) -> None:
 def sync(data_dir: DataDir = None, collection: Collection = None) -> None:
     """With a shared Chroma server: take in what other hosts ingested or forgot."""
     settings = _settings(data_dir, collection)
-    with console.status("Reading the Chroma server..."):
-        try:
-            report = _service(settings).sync_catalog()
-        except _user_errors() as error:
-            raise _fail(str(error)) from None
+    with console.status("Reading the Chroma server..."), _exit_on_user_error():
+        report = _service(settings).sync_catalog()
     console.print(
         f"Synced {settings.collection!r}: {report.added} article(s) added, "
         f"{report.removed} removed"
