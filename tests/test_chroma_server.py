@@ -15,10 +15,10 @@ from bot.service import NewsService
 from bot.settings import get_settings
 from retrieval.articles import Article
 from retrieval.catalog_restore import RestoreReport, restore_catalog
-from retrieval.chunking import chunk_article
 from retrieval.store import CollectionStore, PlannedArticle
 from retrieval.vector_index import StoreError
 from tests.conftest import SAMPLE, make_service
+from tests.helpers.store_checks import crash_after_vectors
 from tests.local_servers import chroma_server, free_port
 
 ARTICLE_V1 = (
@@ -118,11 +118,7 @@ def test_a_crash_mid_write_is_repaired_on_open(service: NewsService, sample_path
     service.ingest([str(sample_path)])
     store = service.store()
     article = Article(text=ARTICLE_V1, source="crash.txt", lang="fr")
-    chunks = chunk_article(article)
-    store.catalog.begin([(article, chunks)])
-    store.vectors.add(
-        [c.id for c in chunks], [c.text for c in chunks], [{"article_id": article.id}] * len(chunks)
-    )
+    chunks = crash_after_vectors(store, article)
     assert not store.check_consistency().consistent
     reopened = CollectionStore(
         store.name, service.settings.data_dir, service.chroma_client, service.embeddings

@@ -13,6 +13,7 @@ from retrieval.chunking import chunk_article
 from retrieval.store import CollectionStore, PlannedArticle
 from retrieval.vector_index import ModelMismatchError, StoreError
 from tests.conftest import make_service
+from tests.helpers.store_checks import crash_after_vectors
 
 ARTICLE_V1 = (
     "Le barrage de Kakhovka a cédé le 6 juin.\n"
@@ -152,12 +153,7 @@ def test_a_crash_between_vectors_and_catalog_is_repaired_on_open(
     service.ingest([str(sample_path)])
     store = service.store()
     article = Article(text=ARTICLE_V1, source="crash.txt", lang="fr")
-    chunks = chunk_article(article)
-    # The first two steps of a write, then "the process dies".
-    store.catalog.begin([(article, chunks)])
-    store.vectors.add(
-        [c.id for c in chunks], [c.text for c in chunks], [{"article_id": article.id}] * len(chunks)
-    )
+    chunks = crash_after_vectors(store, article)
     assert not store.check_consistency().consistent
     # Not searchable while pending.
     assert all(c.source != "crash.txt" for c in service.ask("Kakhovka dam?").citations)

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.service import NewsService
+from retrieval.articles import Article, Chunk
+from retrieval.chunking import chunk_article
 from retrieval.store import CollectionStore
 from tests.helpers.corpus import GoodArticle
 
@@ -15,6 +17,17 @@ from tests.helpers.corpus import GoodArticle
 class StoreSummary:
     articles: int
     chunks: int
+
+
+def crash_after_vectors(store: CollectionStore, article: Article) -> list[Chunk]:
+    """The first two steps of a write (pending catalog rows, then vectors), then "the process
+    dies": what a crash between vectors and catalog leaves for the next open to repair."""
+    chunks = chunk_article(article)
+    store.catalog.begin([(article, chunks)])
+    store.vectors.add(
+        [c.id for c in chunks], [c.text for c in chunks], [{"article_id": article.id}] * len(chunks)
+    )
+    return chunks
 
 
 def assert_exact_store(store: CollectionStore, expected: dict[str, str]) -> StoreSummary:
