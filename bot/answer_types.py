@@ -8,7 +8,11 @@ REFUSAL = "The articles don't say."
 
 
 class Citation(BaseModel):
-    """One quoted passage: `quote == article_text[start:end]` for the article at `source`."""
+    """One quoted passage: `quote == article_text[start:end]` for the article at `source`.
+
+    `key_start`..`key_end` (inside the passage) are the sentences that answer; the rest of the
+    passage is their context. None means the whole quote is the key.
+    """
 
     n: int
     source: str
@@ -21,6 +25,14 @@ class Citation(BaseModel):
     article_id: str
     date: str | None = None
     lang: str | None = None
+    key_start: int | None = None
+    key_end: int | None = None
+
+    @property
+    def key(self) -> tuple[int, int]:
+        """Article offsets of the sentences that answer."""
+        start = self.start if self.key_start is None else self.key_start
+        return start, self.end if self.key_end is None else self.key_end
 
 
 class Answer(BaseModel):

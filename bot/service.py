@@ -190,7 +190,11 @@ class NewsService:
         )
         answer_started = time.perf_counter()
         answer = extractive_answer(
-            question, result.hits, self.abstain_threshold, self.settings.answer_sentences
+            question,
+            result.hits,
+            self.abstain_threshold,
+            self.settings.answer_sentences,
+            passage_chars=self.settings.passage_chars,
         )
         if generator is not None:
             answer = generator.generate(question, result.hits, answer, on_token=on_token)

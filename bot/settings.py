@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     # cross-lingually) or "rrf" (reciprocal rank fusion); see BENCHMARKS.md.
     search_fusion: Literal["bonus", "rrf"] = "bonus"
     answer_sentences: int = 2
+    # Each answering sentence cites the passage around it in its paragraph, up to this many
+    # characters (the size of the LangChain tutorial's chunks); 0 quotes the sentences alone.
+    passage_chars: int = Field(default=1000, ge=0)
     # Below this calibrated relevance (see BENCHMARKS.md) the bot says the articles don't say.
     abstain_threshold: float | None = None
     max_question_chars: int = 2000

@@ -6,8 +6,10 @@ import pytest
 
 from bot.answer_types import REFUSAL
 from bot.errors import EmptyStoreError, QuestionError
+from bot.extractive import PASSAGE_CHARS
 from bot.service import NewsService
 from retrieval.catalog import SearchFilters
+from tests.conftest import make_service
 
 # Each question with a fragment of the French sentence that answers it.
 DEMO = [
@@ -24,12 +26,16 @@ def test_demo_questions_cite_the_answering_sentence(
     answer = sample_service.ask(question)
     assert not answer.abstained
     first = answer.citations[0]
-    assert fragment in first.quote
+    key = sample_text[slice(*first.key)]
+    assert fragment in key
     assert sample_text[first.start : first.end] == first.quote
+    assert first.start <= first.key[0] < first.key[1] <= first.end
     assert first.source.endswith("coree-du-nord-russie-koursk.fr.txt")
-    assert "[1]" in answer.answer and first.quote in answer.answer
-    # Quotes are sentences, not whole chunks.
-    assert all(len(c.quote) < 400 for c in answer.citations)
+    # The answer is the answering sentences, short; the passage cited for them is longer
+    # context from the same paragraph, never more than PASSAGE_CHARS.
+    assert answer.answer.startswith(f"{key} [1]")
+    assert len(key) < 400
+    assert all(len(c.quote) <= PASSAGE_CHARS for c in answer.citations)
 
 
 def test_unrelated_question_abstains(sample_service: NewsService) -> None:
@@ -79,10 +85,22 @@ def test_follow_up_carries_the_subject(sample_service: NewsService) -> None:
 
 
 def test_rank_fusion_also_answers_the_demo(tmp_path, sample_path) -> None:
-    from tests.conftest import make_service
-
     service = make_service(tmp_path / "data", search_fusion="rrf")
     service.ingest([str(sample_path)])
     for question, fragment in DEMO:
         assert fragment in service.ask(question).citations[0].quote
     assert service.ask("Who won the 2022 football World Cup?").abstained
+
+
+def test_the_passage_around_the_answer_is_a_setting(sample_service: NewsService) -> None:
+    question = "How much ground did the Russian army gain in October?"
+    wide = sample_service.ask(question).citations[0]
+    narrow_service = make_service(sample_service.settings.data_dir, passage_chars=0)
+    try:
+        narrow = narrow_service.ask(question).citations[0]
+    finally:
+        narrow_service.close()
+    # Zero: the answering sentences alone; the default adds the rest of their paragraph.
+    assert narrow.key == (narrow.start, narrow.end) == wide.key
+    assert "500 km2" in narrow.quote and narrow.quote in wide.quote
+    assert len(wide.quote) > len(narrow.quote)

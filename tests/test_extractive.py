@@ -41,36 +41,96 @@ def hit(similarities: list[float], chunk_similarity: float = 0.8) -> Hit:
     return Hit(record, "news", chunk_similarity, sentences)
 
 
-def test_a_close_neighbour_in_the_paragraph_joins_the_first_quote() -> None:
+def test_a_close_neighbour_in_the_paragraph_joins_the_answering_sentences() -> None:
     answer = extractive_answer("How large?", [hit([0.85, 0.90, 0.70, 0.60])], 0.5, 1)
     first = answer.citations[0]
-    assert (
-        first.quote == "Harvard is organized in eleven units. Its endowment is the largest of all."
-    )
+    key = "Harvard is organized in eleven units. Its endowment is the largest of all."
+    assert answer.answer == f"{key} [1]"
+    assert TEXT[first.key_start : first.key_end] == key
     assert TEXT[first.start : first.end] == first.quote
     # The score stays the best sentence's: joining never makes weak evidence look strong.
     assert first.score == round((0.8 + 0.90) / 2, 4)
 
 
-def test_a_far_neighbour_or_a_paragraph_break_keeps_the_sentence_alone() -> None:
-    # "It amounts to ..." is close in score but starts the next paragraph.
+def test_a_passage_stays_in_its_paragraph() -> None:
+    # "It amounts to ..." is close in score but starts the next paragraph: it neither joins the
+    # answering sentence nor the passage around it.
     answer = extractive_answer("How large?", [hit([0.70, 0.90, 0.89, 0.60])], 0.5, 1)
-    assert answer.citations[0].quote == "Its endowment is the largest of all."
+    first = answer.citations[0]
+    assert answer.answer == "Its endowment is the largest of all. [1]"
+    assert (
+        first.quote == "Harvard is organized in eleven units. Its endowment is the largest of all."
+    )
+    assert first.key == (TEXT.index("Its endowment"), TEXT.index("\n"))
 
 
-def test_the_second_citation_does_not_repeat_the_first_quote() -> None:
+LONG = "Alpha one is here. Bravo two is here. Charlie three is here. Delta four is here. Echo."
+
+
+def long_hit(similarities: list[float]) -> Hit:
+    record = ChunkRecord("l-00000", "l", 0, len(LONG), LONG, "l.txt", "L", None, None, "en")
+    ends = [i + 1 for i, ch in enumerate(LONG) if ch == "."]
+    starts = [0] + [e + 1 for e in ends[:-1]]
+    sentences = [
+        SentenceScore(s, e, sim) for s, e, sim in zip(starts, ends, similarities, strict=True)
+    ]
+    return Hit(record, "news", 0.8, sentences)
+
+
+def test_a_passage_grows_towards_the_better_neighbour_within_its_limit() -> None:
+    sims = [0.2, 0.5, 0.9, 0.7, 0.1]
+    # Room for one more sentence: the next one, which matches the question better, joins.
+    answer = extractive_answer("Which?", [long_hit(sims)], 0.5, 1, passage_chars=45)
+    assert answer.citations[0].quote == "Charlie three is here. Delta four is here."
+    assert answer.answer == "Charlie three is here. [1]"
+    # Room for everything: the whole paragraph, the answering sentence still marked inside.
+    whole = extractive_answer("Which?", [long_hit(sims)], 0.5, 1, passage_chars=1000)
+    assert whole.citations[0].quote == LONG
+    assert LONG[slice(*whole.citations[0].key)] == "Charlie three is here."
+    for limit in range(10, 100, 7):
+        cited = extractive_answer("Which?", [long_hit(sims)], 0.5, 1, passage_chars=limit)
+        citation = cited.citations[0]
+        key = LONG[slice(*citation.key)]
+        assert key == "Charlie three is here." and key in citation.quote
+        # Never longer than the limit, unless the answering sentence alone is.
+        assert len(citation.quote) <= max(limit, len(key))
+        assert LONG[citation.start : citation.end] == citation.quote
+
+
+def test_a_second_sentence_in_the_first_passage_cites_it_again() -> None:
     answer = extractive_answer("How large?", [hit([0.10, 0.90, 0.60, 0.89])], 0.5, 2)
     first, second = answer.citations
-    assert first.quote == "Its endowment is the largest of all."
-    assert second.quote == "The campus is in Cambridge."
-    # The first sentence is a neighbour within the margin of the best; it joins, not repeats.
-    joined = extractive_answer("How large?", [hit([0.88, 0.90, 0.10, 0.89])], 0.5, 2)
-    assert [c.quote for c in joined.citations] == [
-        "Harvard is organized in eleven units. Its endowment is the largest of all.",
-        "The campus is in Cambridge.",
-    ]
+    assert answer.answer == (
+        "Its endowment is the largest of all. [1] The campus is in Cambridge. [2]"
+    )
+    assert (
+        first.quote == "Harvard is organized in eleven units. Its endowment is the largest of all."
+    )
+    assert second.quote == "It amounts to $37.6 billion. The campus is in Cambridge."
+    sims = [0.2, 0.5, 0.9, 0.1, 0.89]
+    inside = extractive_answer("Which?", [long_hit(sims)], 0.5, 2, passage_chars=1000)
+    assert len(inside.citations) == 1
+    assert inside.answer == "Charlie three is here. [1] Echo. [1]"
+
+
+def test_a_second_passage_never_repeats_the_first() -> None:
+    sims = [0.2, 0.5, 0.9, 0.1, 0.89]
+    answer = extractive_answer("Which?", [long_hit(sims)], 0.5, 2, passage_chars=45)
+    first, second = answer.citations
+    assert first.quote == "Bravo two is here. Charlie three is here."
+    assert second.quote == "Delta four is here. Echo."
+    assert first.end <= second.start
 
 
 def test_below_the_threshold_it_abstains() -> None:
     answer = extractive_answer("How large?", [hit([0.5, 0.5, 0.5, 0.5], 0.5)], 0.6)
     assert answer.abstained and answer.citations == []
+
+
+def test_a_passage_limit_of_zero_quotes_the_answering_sentences_alone() -> None:
+    answer = extractive_answer(
+        "Which?", [long_hit([0.2, 0.5, 0.9, 0.7, 0.1])], 0.5, 1, passage_chars=0
+    )
+    citation = answer.citations[0]
+    assert citation.quote == "Charlie three is here."
+    assert citation.key == (citation.start, citation.end)
