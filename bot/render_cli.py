@@ -11,7 +11,7 @@ from rich.panel import Panel
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from bot.answer_types import Answer
+from bot.answer_types import Answer, Citation
 from bot.service import IngestReport, SourceInfo
 from retrieval.ingest import IngestItem
 
@@ -30,8 +30,18 @@ def render_answer(console: Console, answer: Answer) -> None:
             f"[bold][{citation.n}][/] {heading}\n"
             f"    [dim]{where} · characters {citation.start}-{citation.end}"
             f" · score {citation.score:.3f}[/]\n"
-            f"    “{escape(citation.quote)}”"
+            f"    “{_marked_quote(citation)}”"
         )
+
+
+def _marked_quote(citation: Citation) -> str:
+    """The passage with the sentences that answer in bold, so the eye finds them first."""
+    key_start, key_end = (offset - citation.start for offset in citation.key)
+    quote = citation.quote
+    if not 0 <= key_start < key_end <= len(quote) or (key_start, key_end) == (0, len(quote)):
+        return escape(quote)
+    before, key, after = quote[:key_start], quote[key_start:key_end], quote[key_end:]
+    return f"{escape(before)}[bold]{escape(key)}[/bold]{escape(after)}"
 
 
 @contextmanager

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
+from bot.answer_types import Answer, Citation
 from bot.cli import app
+from bot.render_cli import render_answer
 
 runner = CliRunner()
 
@@ -160,3 +164,41 @@ def test_cold_start_ask_in_a_new_process(data_dir: Path, sample_path: Path) -> N
         check=True,
     )
     assert probe.stdout.strip() == "False"
+
+
+def _bold_text(line: str) -> str:
+    """The characters of a terminal line that are printed bold."""
+    bold, kept = False, []
+    for code, char in re.findall(r"\x1b\[([\d;]*)m|(.)", line):
+        if char:
+            kept.append(char if bold else "")
+        else:
+            bold = "1" in code.split(";")
+    return "".join(kept)
+
+
+def test_the_answering_sentences_are_bold_inside_the_quoted_passage() -> None:
+    passage = "Kim a envoyé des troupes. Jusqu’à 8000 soldats [sont] à Koursk. Kiev le confirme."
+    key = (10 + passage.index("Jusqu"), 10 + passage.index(" Kiev"))
+    citation = Citation(
+        n=1,
+        source="s.txt",
+        title="Koursk",
+        url=None,
+        quote=passage,
+        start=10,
+        end=10 + len(passage),
+        score=0.8,
+        article_id="a",
+        key_start=key[0],
+        key_end=key[1],
+    )
+    console = Console(record=True, force_terminal=True, color_system="standard", width=300)
+    render_answer(
+        console, Answer(question="q", answer="x [1]", abstained=False, citations=[citation])
+    )
+    [line] = [
+        line for line in console.export_text(styles=True, clear=False).splitlines() if "Kim" in line
+    ]
+    assert _bold_text(line) == "Jusqu’à 8000 soldats [sont] à Koursk."
+    assert "Kim a envoyé des troupes. Jusqu’à" in console.export_text()

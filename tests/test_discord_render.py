@@ -88,8 +88,13 @@ def test_cited_numbers_in_order_of_appearance() -> None:
     assert cited_numbers("b [2] a [1] again [2] and [10]") == [2, 1, 10]
 
 
-def _citation(n: int, quote: str, title: str = "Article") -> Citation:
+def _citation(
+    n: int, quote: str, title: str = "Article", key: tuple[int, int] | None = None
+) -> Citation:
+    key_start, key_end = (100 * n + key[0], 100 * n + key[1]) if key else (None, None)
     return Citation(
+        key_start=key_start,
+        key_end=key_end,
         n=n,
         source=f"src-{n}",
         title=title,
@@ -196,6 +201,59 @@ def test_quote_longer_than_a_field_continues_in_the_next_field() -> None:
     assert "".join(quote.split()) in "".join(values.split())
 
 
+def _bold_markers(value: str) -> int:
+    """The "**" that Discord reads as bold markers: a backslash escapes the next character."""
+    count, i = 0, 0
+    while i < len(value):
+        if value[i] == "\\":
+            i += 2
+        elif value.startswith("**", i):
+            count, i = count + 1, i + 2
+        else:
+            i += 1
+    return count
+
+
+def _field_values(rendered: list[tuple[str | None, object]]) -> list[str]:
+    return [f["value"] for _, e in rendered for f in e.to_dict().get("fields", [])]  # type: ignore[attr-defined]
+
+
+def test_the_sentences_that_answer_are_bold_inside_the_passage() -> None:
+    passage = "Kim a envoyé des troupes. Jusqu’à 8000 soldats sont à Koursk. Kiev le confirme."
+    key = (passage.index("Jusqu"), passage.index(" Kiev"))
+    answer = Answer(
+        question="q",
+        answer="Jusqu’à 8000 soldats sont à Koursk. [1]",
+        abstained=False,
+        citations=[_citation(1, passage, key=key)],
+    )
+    [(_, embed)] = render_answer_messages(answer)
+    assert embed.fields[0].value.startswith(
+        "> Kim a envoyé des troupes. **Jusqu’à 8000 soldats sont à Koursk.** Kiev le confirme."
+    )
+
+
+def test_bold_is_closed_and_reopened_when_a_long_passage_continues() -> None:
+    sentence = "Une phrase assez longue pour remplir un champ entier de Discord. "
+    passage = (sentence * 30).strip()
+    key = (len(sentence) * 5, len(sentence) * 25 - 1)
+    answer = Answer(
+        question="q",
+        answer="Voir [1].",
+        abstained=False,
+        citations=[_citation(1, passage, key=key)],
+    )
+    rendered = render_answer_messages(answer)
+    _all_within_limits(rendered)
+    values = _field_values(rendered)
+    assert len(values) >= 2
+    for value in values:
+        assert _bold_markers(value) % 2 == 0, value
+    # The bold stretch covers the key, and only the key: 20 sentences.
+    bold = re.findall(r"(?<!\\)\*\*(.+?)(?<!\\)\*\*", " ".join(values), flags=re.S)
+    assert sum(chunk.count("Une phrase") for chunk in bold) == 20
+
+
 def test_refusal_renders_without_fields() -> None:
     answer = Answer(question="Who won?", answer=REFUSAL, abstained=True)
     [(_, embed)] = render_answer_messages(answer)
@@ -208,14 +266,23 @@ def test_refusal_renders_without_fields() -> None:
     text=st.text(min_size=0, max_size=9000),
     quotes=st.lists(st.text(min_size=1, max_size=2500), max_size=30),
     question=st.text(max_size=600),
+    cut=st.tuples(st.floats(0, 1), st.floats(0, 1)),
 )
-def test_any_answer_renders_within_limits(text: str, quotes: list[str], question: str) -> None:
-    citations = [_citation(n, q, title=q[:300]) for n, q in enumerate(quotes, 1)]
+def test_any_answer_renders_within_limits(
+    text: str, quotes: list[str], question: str, cut: tuple[float, float]
+) -> None:
+    def key(quote: str) -> tuple[int, int]:
+        a, b = sorted(int(f * len(quote)) for f in cut)
+        return a, max(b, a + 1)
+
+    citations = [_citation(n, q, title=q[:300], key=key(q)) for n, q in enumerate(quotes, 1)]
     marked = text + "".join(f" [{c.n}]" for c in citations)
     answer = Answer(question=question, answer=marked, abstained=False, citations=citations)
     rendered = render_answer_messages(answer)
     _all_within_limits(rendered)
     assert _field_numbers(rendered) == {c.n for c in citations}
+    for value in _field_values(rendered):
+        assert _bold_markers(value) % 2 == 0, value
 
 
 def test_render_text_messages_within_message_limit() -> None:

@@ -9,7 +9,8 @@ from bot.service import IngestItem, SourceInfo
 from .render import MESSAGE_LIMIT, render_text_messages, shorten
 from .scopes import Scope
 
-HELP = """**newsbot** answers questions about news articles and quotes the sentences it used.
+HELP = """**newsbot** answers questions about news articles with the sentences that answer them, \
+quoting each in its passage (the answering part in bold).
 
 • `/ask question:` answers here for everyone; add `private: True` to see the answer alone.
 • Mention me with a question: I answer in a thread; ask follow-ups there, I remember the context.

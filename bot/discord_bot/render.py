@@ -20,6 +20,8 @@ FOOTER_LIMIT = 2048
 EMBED_TOTAL_LIMIT = 6000
 
 _MARKER = re.compile(r"\[(\d+)\]")
+# Stands for a bold marker while a quote is cut into fields; becomes "**" once it is balanced.
+_BOLD = "\x00"
 _ELLIPSIS = "…"
 # Link lines name the article; long titles are shortened there (the field name has it in full).
 _LINK_TITLE_CHARS = 80
@@ -117,14 +119,50 @@ def _link_line(citation: Citation) -> str:
     return f"{title} · {position}"
 
 
+def _quote_markdown(citation: Citation) -> str:
+    """The passage on one line, escaped, with `_BOLD` around the sentences that answer."""
+    quote = citation.quote.replace(_BOLD, " ")
+    key_start, key_end = (offset - citation.start for offset in citation.key)
+    if not 0 <= key_start < key_end <= len(quote) or (key_start, key_end) == (0, len(quote)):
+        return _escape(" ".join(quote.split()))
+    before, key, after = (
+        _escape(" ".join(part.split()))
+        for part in (quote[:key_start], quote[key_start:key_end], quote[key_end:])
+    )
+    if (len(key) - len(key.rstrip("\\"))) % 2:
+        key += "\\"  # a lone backslash at the end would escape the closing marker
+    return " ".join(part for part in (before, f"{_BOLD}{key}{_BOLD}" if key else "", after) if part)
+
+
+def _balance_bold(pieces: list[str]) -> list[str]:
+    """Bold closed at the end of a piece and reopened in the next when a cut falls inside it."""
+    balanced: list[str] = []
+    inside = False  # whether bold is open where this piece starts
+    for piece in pieces:
+        if inside and piece.startswith(_BOLD):
+            piece, inside = piece[1:].lstrip(), False  # the cut fell just before the closing marker
+        ends_inside = inside ^ (piece.count(_BOLD) % 2 == 1)
+        if inside:
+            piece = _BOLD + piece
+        if ends_inside and piece.endswith(_BOLD):
+            piece = piece[:-1].rstrip()  # the cut fell just after the opening marker
+        elif ends_inside:
+            piece += _BOLD
+        inside = ends_inside
+        if piece.replace(_BOLD, "").strip():
+            balanced.append(piece.replace(_BOLD, "**"))
+    return balanced
+
+
 def citation_fields(citation: Citation) -> list[tuple[str, str]]:
     """One (name, value) field for a citation, or several when the quote is longer than a field."""
     name = shorten(f"[{citation.n}] {citation.title or citation.source}", FIELD_NAME_LIMIT)
     link = _link_line(citation)
-    quote = _escape(" ".join(citation.quote.split()))
-    # Every piece keeps room for "> " and, on the last one, the link line.
-    room = FIELD_VALUE_LIMIT - len(link) - 3
-    pieces = split_text(quote, room) or [_ELLIPSIS]
+    quote = _quote_markdown(citation)
+    # Every piece keeps room for "> ", two bold markers (each one character longer once written)
+    # and, on the last one, the link line.
+    room = FIELD_VALUE_LIMIT - len(link) - 3 - 4
+    pieces = _balance_bold(split_text(quote, room)) or [_ELLIPSIS]
     fields = []
     for index, piece in enumerate(pieces):
         value = f"> {piece}"
