@@ -5,13 +5,15 @@
         --contexts ../shared/eval/xquad/es.contexts.jsonl --data-dir .cache/eval
 
 Same store, search and abstention as `newsbot eval` (whose store it reuses in the same data
-directory); only the span quoted first changes: the best sentence alone, newsbot's quote (the
-best sentence with its close neighbours), the sentence with both neighbours, and the whole
-chunk that holds it. Each is scored with newsbot's abstention and without any, which bounds
-what a longer quote could reach against a baseline that never abstains. `--sweep` also asks
+directory); only the span quoted first changes: the best sentence alone, newsbot's answering
+sentences (the best sentence with its close neighbours), the sentence with both neighbours,
+newsbot's cited passage (the answering sentences grown inside their paragraph to at most
+1,000 characters), and the whole chunk that holds the best sentence. Each is scored with
+newsbot's abstention and without any, which bounds what a longer quote could reach against a
+baseline that never abstains. `--sweep` also asks
 every question against the store without its article (the folds of `--make-unanswerable`)
 and prints, for thresholds around newsbot's, the abstention on both kinds of question and how
-often a whole-chunk first quote would hold the answer.
+often newsbot's passage would hold the answer.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from bot.evaluation import (  # noqa: E402
 from bot.extractive import (  # noqa: E402
     NEIGHBOUR_MARGIN,
     Candidate,
+    passage_around,
     rank_sentences,
     with_close_neighbours,
 )
@@ -54,13 +57,16 @@ def both_neighbours(candidate: Candidate) -> tuple[int, int]:
     return widened.start, widened.end
 
 
+def answering_sentences(candidate: Candidate) -> tuple[int, int]:
+    key = with_close_neighbours(candidate, NEIGHBOUR_MARGIN)
+    return key.start, key.end
+
+
 CUTS: dict[str, Cut] = {
     "best sentence": lambda c: (c.start, c.end),
-    "newsbot (close neighbours)": lambda c: (
-        (w := with_close_neighbours(c, NEIGHBOUR_MARGIN)).start,
-        w.end,
-    ),
+    "newsbot answering sentences": answering_sentences,
     "sentence and both neighbours": both_neighbours,
+    "newsbot passage": lambda c: passage_around(with_close_neighbours(c, NEIGHBOUR_MARGIN)),
     "the whole chunk": lambda c: (c.hit.chunk.start, c.hit.chunk.end),
 }
 
@@ -98,7 +104,7 @@ def main() -> None:
     if args.sweep:
         for fold in sorted(set(folds.values())):
             ingest_eval_store(service, eval_set, f"{collection}-u{fold}", str(fold), _Silent())
-    # Per question: evidence, whole chunk holds the answer, evidence without its article.
+    # Per question: evidence, newsbot's passage holds the answer, evidence without its article.
     sweep: list[tuple[float, bool, float]] = []
     for item in eval_set.questions:
         best = best_candidate(service, store, item.question)
@@ -108,12 +114,12 @@ def main() -> None:
         if args.sweep:
             fold_store = service.store(f"{collection}-u{folds[titles[item.context_id or '']]}")
             other = best_candidate(service, fold_store, item.question)
-            chunk = best.hit.chunk
-            answers = gold_answers(item, chunk.source, eval_set)
+            start, end = CUTS["newsbot passage"](best)
+            answers = gold_answers(item, best.hit.chunk.source, eval_set)
             sweep.append(
                 (
                     best.evidence,
-                    contains_answer(chunk.text, answers),
+                    contains_answer(best.hit.chunk.article_text[start:end], answers),
                     other.evidence if other else -1.0,
                 )
             )
@@ -134,14 +140,14 @@ def main() -> None:
         mean_chars = statistics.fmean(chars[name])
         print(f"{name:32} {with_abstention:16.3f} {without:17.3f} {mean_chars:11.0f}")
     if sweep:
-        header = ("threshold", "abstains: answerable", "unanswerable", "whole chunk")
+        header = ("threshold", "abstains: answerable", "unanswerable", "passage")
         print("\n{:>9} {:>21} {:>13} {:>12}".format(*header))
         for step in range(-8, 3):
             t = round(threshold + step / 1000, 4)
             answerable = sum(e < t for e, _, _ in sweep) / total
             unanswerable = sum(u < t for _, _, u in sweep) / total
-            chunk_found = sum(h and e >= t for e, h, _ in sweep) / total
-            print(f"{t:9.3f} {answerable:21.3f} {unanswerable:13.3f} {chunk_found:12.3f}")
+            passage_found = sum(h and e >= t for e, h, _ in sweep) / total
+            print(f"{t:9.3f} {answerable:21.3f} {unanswerable:13.3f} {passage_found:12.3f}")
     service.close()
 
 

@@ -175,6 +175,7 @@ def render_report(console: Console, report: dict[str, Any], baseline: str | None
     for key, label in (
         ("answer_in_answer", "answer in answer"),
         ("answer_in_first_quote", "answer in first quote"),
+        ("answer_in_first_key", "answer in first quote's marked sentences"),
         ("citation_offsets_valid", "citation offsets valid"),
     ):
         row(label, lambda b, k=key: b["answers"][k])

@@ -342,6 +342,9 @@ class CitedQuote:
     end: int
     # The text the pipeline's store holds for the cited article, to check the offsets against.
     article_text: str | None
+    # The sentences of the quote that answer (newsbot marks them inside its passage); None when
+    # the pipeline marks none, and the whole quote stands as the answer.
+    key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -369,6 +372,7 @@ class QuestionOutcome:
     abstained: bool
     answer_in_answer: bool | None
     answer_in_first_quote: bool | None
+    answer_in_first_key: bool | None
     citations: int
     citations_valid: int
     first_source: str | None
@@ -398,7 +402,7 @@ def score_answer(
             ranks[name] = gold_rank(
                 answer.ranked_sources, context_source(name, item.context_id), translations
             )
-    in_answer = in_quote = None
+    in_answer = in_quote = in_key = None
     if kind == "answerable":
         variants = tuple(
             dict.fromkeys(
@@ -414,6 +418,14 @@ def score_answer(
             and first is not None
             and contains_answer(first.quote, gold_answers(item, first.source, eval_set))
         )
+        in_key = (
+            not answer.abstained
+            and first is not None
+            and contains_answer(
+                first.quote if first.key is None else first.key,
+                gold_answers(item, first.source, eval_set),
+            )
+        )
     first = answer.citations[0] if answer.citations else None
     return QuestionOutcome(
         id=item.id,
@@ -423,6 +435,7 @@ def score_answer(
         abstained=answer.abstained,
         answer_in_answer=in_answer,
         answer_in_first_quote=in_quote,
+        answer_in_first_key=in_key,
         citations=len(answer.citations),
         citations_valid=sum(
             quote_at_offsets(c.quote, c.article_text, c.start, c.end) for c in answer.citations
@@ -461,6 +474,9 @@ def summarize(outcomes: Sequence[QuestionOutcome], context_files: Sequence[str])
             "answer_in_answer": _rounded(share([bool(o.answer_in_answer) for o in answerable])),
             "answer_in_first_quote": _rounded(
                 share([bool(o.answer_in_first_quote) for o in answerable])
+            ),
+            "answer_in_first_key": _rounded(
+                share([bool(o.answer_in_first_key) for o in answerable])
             ),
             "citation_offsets_valid": _rounded(
                 sum(o.citations_valid for o in outcomes) / citations if citations else None
@@ -582,7 +598,14 @@ class NewsbotPipeline:
             answer=answer.answer,
             abstained=answer.abstained,
             citations=[
-                CitedQuote(c.source, c.quote, c.start, c.end, texts[c.article_id])
+                CitedQuote(
+                    c.source,
+                    c.quote,
+                    c.start,
+                    c.end,
+                    texts[c.article_id],
+                    key=c.quote[c.key[0] - c.start : c.key[1] - c.start],
+                )
                 for c in answer.citations
             ],
             latency_ms=latency,

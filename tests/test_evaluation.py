@@ -235,6 +235,21 @@ def test_target_language_answers_count_only_for_their_file(eval_set: EvalSet) ->
     assert three.ranks == {"fr.contexts.jsonl": None}
 
 
+def test_the_marked_sentences_must_hold_the_answer_for_the_key_metric(eval_set: EvalSet) -> None:
+    marathon = FR_CONTEXTS[1]["text"]
+    winner = "La gagnante, Sifan Hassan, a couru en 2 heures et 18 minutes."
+    # The passage holds the date, but the sentence marked as answering is about the winner.
+    passage = CitedQuote("fr.contexts.jsonl#c2", marathon, 0, len(marathon), marathon, key=winner)
+    answer = PipelineAnswer(["fr.contexts.jsonl#c2"], f"{winner} [1]", False, [passage], 1.0)
+    outcome = score_answer(eval_set.questions[1], "answerable", answer, eval_set)
+    assert outcome.answer_in_first_quote and not outcome.answer_in_first_key
+    assert not outcome.answer_in_answer
+    # A pipeline that marks nothing answers with its whole quote, as the baseline does.
+    whole = CitedQuote("fr.contexts.jsonl#c2", marathon, 0, len(marathon), marathon)
+    unmarked = PipelineAnswer(["fr.contexts.jsonl#c2"], marathon, False, [whole], 1.0)
+    assert score_answer(eval_set.questions[1], "answerable", unmarked, eval_set).answer_in_first_key
+
+
 def test_abstained_answers_score_no_answer(eval_set: EvalSet) -> None:
     refusal = PipelineAnswer(["fr.contexts.jsonl#c1"], "The articles don't say.", True, [], 5.0)
     outcome = score_answer(eval_set.questions[0], "answerable", refusal, eval_set)
@@ -244,7 +259,15 @@ def test_abstained_answers_score_no_answer(eval_set: EvalSet) -> None:
     assert unanswerable.ranks == {} and unanswerable.answer_in_answer is None
 
 
-def _outcome(kind: str, ranks: dict, abstained: bool, hit: bool, cites: tuple, ms: float):
+def _outcome(
+    kind: str,
+    ranks: dict,
+    abstained: bool,
+    hit: bool,
+    cites: tuple,
+    ms: float,
+    key_hit: bool | None = None,
+):
     return QuestionOutcome(
         id="x",
         kind=kind,  # type: ignore[arg-type]
@@ -253,6 +276,7 @@ def _outcome(kind: str, ranks: dict, abstained: bool, hit: bool, cites: tuple, m
         abstained=abstained,
         answer_in_answer=hit if kind == "answerable" else None,
         answer_in_first_quote=hit if kind == "answerable" else None,
+        answer_in_first_key=(hit if key_hit is None else key_hit) if kind == "answerable" else None,
         citations=cites[0],
         citations_valid=cites[1],
         first_source=None,
@@ -264,7 +288,8 @@ def _outcome(kind: str, ranks: dict, abstained: bool, hit: bool, cites: tuple, m
 
 def test_summarize_by_hand() -> None:
     outcomes = [
-        _outcome("answerable", {"de": 1, "es": 2}, False, True, (2, 2), 10),
+        # The answer is in the first passage, not in the sentences marked as answering.
+        _outcome("answerable", {"de": 1, "es": 2}, False, True, (2, 2), 10, key_hit=False),
         _outcome("answerable", {"de": 7, "es": None}, False, False, (1, 1), 20),
         _outcome("answerable", {"de": 3, "es": 1}, True, False, (0, 0), 30),
         _outcome("unanswerable", {}, True, False, (0, 0), 40),
@@ -286,6 +311,7 @@ def test_summarize_by_hand() -> None:
     assert report["answers"] == {
         "answer_in_answer": round(1 / 3, 4),
         "answer_in_first_quote": round(1 / 3, 4),
+        "answer_in_first_key": 0.0,
         "citation_offsets_valid": 0.75,
     }
     assert report["abstention"] == {"answerable": round(1 / 3, 4), "unanswerable": 0.5}
@@ -394,6 +420,7 @@ def test_eval_command_end_to_end(qa_dir: Path, tmp_path: Path) -> None:
     assert report["answers"] == {
         "answer_in_answer": 1.0,
         "answer_in_first_quote": 1.0,
+        "answer_in_first_key": 1.0,
         "citation_offsets_valid": 1.0,
     }
     # Four unanswerable: the World Cup, and each question against the other two articles.
