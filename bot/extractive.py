@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from bot.answer_types import REFUSAL, Answer, Citation
 from retrieval.search import Hit, SentenceScore
-from retrieval.sentences import Span, paragraph_spans, sentence_spans
+from retrieval.sentences import Span, sentence_spans
 
 # Measured on the development set (BENCHMARKS.md): joining neighbours within 0.05 of the best
 # sentence's similarity puts the gold answer in the first quote 79% of the time instead of 72%,
@@ -73,6 +73,27 @@ def with_close_neighbours(candidate: Candidate, margin: float) -> Candidate:
     return Candidate(candidate.hit, start, end, candidate.evidence)
 
 
+def _sentences_within_reach(text: str, start: int, end: int, limit: int) -> list[Span]:
+    """Whole sentences of the paragraph holding start..end that lie within `limit` of it.
+
+    Only that stretch is split, so an article of one long line costs no more than a short one.
+    """
+    paragraph_start = text.rfind("\n", 0, start) + 1
+    paragraph_end = text.find("\n", end)
+    paragraph_end = len(text) if paragraph_end == -1 else paragraph_end
+    reach_start = max(paragraph_start, end - limit)
+    reach_end = min(paragraph_end, start + limit)
+    if reach_start > start or reach_end < end:  # the candidate alone is longer than `limit`
+        reach_start, reach_end = start, end
+    spans = sentence_spans(text, reach_start, reach_end)
+    # A sentence cut by the edge of the reach is not whole, and could not fit anyway.
+    if spans and reach_start > paragraph_start and spans[0][0] != start:
+        spans = spans[1:]
+    if spans and reach_end < paragraph_end and spans[-1][1] != end:
+        spans = spans[:-1]
+    return spans
+
+
 def passage_around(
     candidate: Candidate, limit: int = PASSAGE_CHARS, taken: Sequence[Span] = ()
 ) -> Span:
@@ -83,11 +104,7 @@ def passage_around(
     characters or the next one lies in a span already `taken` by another passage.
     """
     text = candidate.hit.chunk.article_text
-    paragraph = next(
-        (p for p in paragraph_spans(text) if p[0] <= candidate.start < p[1]),
-        (candidate.start, candidate.end),
-    )
-    spans = sentence_spans(text, *paragraph)
+    spans = _sentences_within_reach(text, candidate.start, candidate.end, limit)
     first = next((i for i, s in enumerate(spans) if s[0] == candidate.start), None)
     last = next((i for i, s in enumerate(spans) if s[1] == candidate.end), None)
     if first is None or last is None:
@@ -97,19 +114,24 @@ def passage_around(
     def free(span: Span) -> bool:
         return not any(span[0] < end and start < span[1] for start, end in taken)
 
+    key_start, key_end = candidate.start, candidate.end
     while True:
-        options: list[tuple[float, int]] = []
+        # (similarity, characters already added on that side, side): on equal similarity,
+        # as for sentences outside the chunk, the shorter side grows, keeping the key central.
+        options: list[tuple[float, int, int]] = []
         if first > 0 and free(spans[first - 1]) and spans[last][1] - spans[first - 1][0] <= limit:
-            options.append((similarity.get(spans[first - 1][0], -1.0), -1))
+            before = similarity.get(spans[first - 1][0], -1.0)
+            options.append((before, spans[first][0] - key_start, -1))
         if (
             last + 1 < len(spans)
             and free(spans[last + 1])
             and spans[last + 1][1] - spans[first][0] <= limit
         ):
-            options.append((similarity.get(spans[last + 1][0], -1.0), 1))
+            after = similarity.get(spans[last + 1][0], -1.0)
+            options.append((after, key_end - spans[last][1], 1))
         if not options:
             return spans[first][0], spans[last][1]
-        if max(options)[1] < 0:
+        if max(options)[2] < 0:
             first -= 1
         else:
             last += 1

@@ -134,3 +134,26 @@ def test_a_passage_limit_of_zero_quotes_the_answering_sentences_alone() -> None:
     citation = answer.citations[0]
     assert citation.quote == "Charlie three is here."
     assert citation.key == (citation.start, citation.end)
+
+
+def test_a_passage_in_a_very_long_line_is_whole_sentences_around_the_answer() -> None:
+    filler = "Filler sentence number {} is here."
+    before = " ".join(filler.format(i) for i in range(5000))
+    text = f"{before} The answer is 42. {before}"
+    start = text.index("The answer")
+    end = start + len("The answer is 42.")
+    record = ChunkRecord(
+        "x-00001", "x", start - 100, end + 100, text, "x.txt", "X", None, None, "en"
+    )
+    key = SentenceScore(start, end, 0.9)
+    answer = extractive_answer(
+        "What?", [Hit(record, "news", 0.8, [key])], 0.5, 1, passage_chars=300
+    )
+    citation = answer.citations[0]
+    assert text[slice(*citation.key)] == "The answer is 42."
+    assert len(citation.quote) <= 300 and citation.quote.startswith("Filler sentence")
+    assert citation.quote.endswith("is here.") and "The answer is 42." in citation.quote
+    # Neither side scores, so both grow in turn: three or more sentences on each side.
+    left, right = citation.key[0] - citation.start, citation.end - citation.key[1]
+    assert left > 100 and right > 100
+    assert text[citation.start : citation.end] == citation.quote
