@@ -83,10 +83,14 @@ def test_ask_json_has_the_documented_fields(data_dir: Path, sample_path: Path) -
     payload = json.loads(result.output)
     assert {"question", "answer", "abstained", "citations", "timings_ms"} <= payload.keys()
     citation = payload["citations"][0]
-    assert {"n", "source", "title", "url", "quote", "start", "end", "score"} <= citation.keys()
+    documented = {"n", "source", "title", "url", "quote", "start", "end", "key_start", "key_end"}
+    assert documented | {"score"} <= citation.keys()
     text = sample_path.read_text(encoding="utf-8")
     assert text[citation["start"] : citation["end"]] == citation["quote"]
-    assert "Choe Son Hui" in citation["quote"]
+    # The answering sentences lie inside the quoted passage and open the answer text.
+    key = text[citation["key_start"] : citation["key_end"]]
+    assert citation["start"] <= citation["key_start"] < citation["key_end"] <= citation["end"]
+    assert "Choe Son Hui" in key and payload["answer"].startswith(f"{key} [1]")
 
 
 def test_ask_renders_answer_and_quoted_sources(data_dir: Path, sample_path: Path) -> None:
