@@ -19,6 +19,7 @@ from bot.service import NewsService
 from tests.discord_standin import LoopLag, StandinDiscord, fixtures
 from tests.discord_standin.newsbot import (
     ADMIN_ROLE,
+    bold_in_quotes,
     bot_settings,
     embeds_of,
     field_numbers,
@@ -91,6 +92,33 @@ def test_ask_is_deferred_then_answered_with_a_quote_from_the_article(
             quotes = _sample_quotes_are_exact([embed], sample_text)
             assert any("8000" in q for q in quotes)
             assert message["flags"] & 64 == 0
+
+    _run(scenario())
+
+
+def test_the_answering_sentence_is_bold_inside_its_quoted_passage(
+    standin: StandinDiscord, sample_service: NewsService, sample_text: str, tmp_path: Path
+) -> None:
+    guild = standin.world.add_guild("News fans")
+    alice = int(standin.world.add_member(guild.id, "alice")["id"])
+    question = "How much ground did the Russian army gain in October?"
+    sentence = (
+        "En octobre, l’armée russe a gagné près de 500 km2, "
+        "sa plus grande avancée depuis mars 2022."
+    )
+
+    async def scenario() -> None:
+        async with running_bot(standin, bot_settings(tmp_path), sample_service):
+            record = await standin.invoke(
+                "ask", alice, guild_id=guild.id, options={"question": question}
+            )
+            await standin.wait_for(lambda: record.messages, timeout=60)
+            [embed] = record.messages[0]["embeds"]
+            # The passage reads as in the article; only the answering sentence is bold.
+            [passage] = _sample_quotes_are_exact([embed], sample_text)
+            assert passage.endswith(sentence) and len(passage) > len(sentence)
+            assert bold_in_quotes(embed) == [sentence]
+            assert embed["description"].startswith(f"{sentence} [1]")
 
     _run(scenario())
 

@@ -44,15 +44,40 @@ def embeds_of(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [embed for message in messages for embed in message.get("embeds") or []]
 
 
-def quoted(embed_or_embeds: dict[str, Any] | list[dict[str, Any]]) -> list[str]:
-    """The quoted sentences of citation fields, markdown escapes removed."""
+def _markdown_runs(value: str) -> list[tuple[str, bool]]:
+    """(character, bold) for each character Discord shows: escapes undone, "**" toggling bold."""
+    runs, bold, i = [], False, 0
+    while i < len(value):
+        if value[i] == "\\" and i + 1 < len(value):
+            runs.append((value[i + 1], bold))
+            i += 2
+        elif value.startswith("**", i):
+            bold, i = not bold, i + 2
+        else:
+            runs.append((value[i], bold))
+            i += 1
+    return runs
+
+
+def _quote_lines(embed_or_embeds: dict[str, Any] | list[dict[str, Any]]) -> list[str]:
     embeds = embed_or_embeds if isinstance(embed_or_embeds, list) else [embed_or_embeds]
-    quotes = []
-    for embed in embeds:
-        for field in embed.get("fields") or []:
-            first_line = field["value"].split("\n", 1)[0].removeprefix("> ")
-            quotes.append(re.sub(r"\\(.)", r"\1", first_line))
-    return quotes
+    return [
+        field["value"].split("\n", 1)[0].removeprefix("> ")
+        for embed in embeds
+        for field in embed.get("fields") or []
+    ]
+
+
+def quoted(embed_or_embeds: dict[str, Any] | list[dict[str, Any]]) -> list[str]:
+    """The quoted passages of citation fields as the reader sees them, without markdown."""
+    return ["".join(c for c, _ in _markdown_runs(line)) for line in _quote_lines(embed_or_embeds)]
+
+
+def bold_in_quotes(embed_or_embeds: dict[str, Any] | list[dict[str, Any]]) -> list[str]:
+    """The bold part (the answering sentences) of each citation field's passage."""
+    lines = _quote_lines(embed_or_embeds)
+    bold = ["".join(c for c, b in _markdown_runs(line) if b) for line in lines]
+    return [" ".join(part.split()) for part in bold]
 
 
 def field_numbers(embeds: list[dict[str, Any]]) -> set[int]:
