@@ -18,17 +18,8 @@ from retrieval.catalog_restore import RestoreReport, restore_catalog
 from retrieval.store import CollectionStore, PlannedArticle
 from retrieval.vector_index import StoreError
 from tests.conftest import SAMPLE, make_service
-from tests.helpers.store_checks import crash_after_vectors
+from tests.helpers.store_checks import ARTICLE_V1, ARTICLE_V2, crash_after_vectors
 from tests.local_servers import chroma_server, free_port
-
-ARTICLE_V1 = (
-    "Le barrage de Kakhovka a cédé le 6 juin.\n"
-    "Plus de 40 000 habitants ont été évacués selon les autorités régionales."
-)
-ARTICLE_V2 = (
-    "Le barrage de Kakhovka a cédé le 6 juin.\n"
-    "Plus de 17 000 habitants ont été évacués selon les autorités régionales."
-)
 
 
 @pytest.fixture(scope="module")

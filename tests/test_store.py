@@ -13,16 +13,7 @@ from retrieval.chunking import chunk_article
 from retrieval.store import CollectionStore, PlannedArticle
 from retrieval.vector_index import ModelMismatchError, StoreError
 from tests.conftest import make_service
-from tests.helpers.store_checks import crash_after_vectors
-
-ARTICLE_V1 = (
-    "Le barrage de Kakhovka a cédé le 6 juin.\n"
-    "Plus de 40 000 habitants ont été évacués selon les autorités régionales."
-)
-ARTICLE_V2 = (
-    "Le barrage de Kakhovka a cédé le 6 juin.\n"
-    "Plus de 17 000 habitants ont été évacués selon les autorités régionales."
-)
+from tests.helpers.store_checks import ARTICLE_V1, ARTICLE_V2, crash_after_vectors
 
 
 def write(path: Path, text: str) -> str:

@@ -12,6 +12,16 @@ from retrieval.chunking import chunk_article
 from retrieval.store import CollectionStore
 from tests.helpers.corpus import GoodArticle
 
+# One article in two versions: re-ingesting V2 must replace every trace of V1's number.
+ARTICLE_V1 = (
+    "Le barrage de Kakhovka a cédé le 6 juin.\n"
+    "Plus de 40 000 habitants ont été évacués selon les autorités régionales."
+)
+ARTICLE_V2 = (
+    "Le barrage de Kakhovka a cédé le 6 juin.\n"
+    "Plus de 17 000 habitants ont été évacués selon les autorités régionales."
+)
+
 
 @dataclass(frozen=True)
 class StoreSummary:
