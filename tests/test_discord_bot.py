@@ -70,57 +70,57 @@ def _sample_quotes_are_exact(embeds: list[dict[str, Any]], sample_text: str) -> 
 # --- /ask ------------------------------------------------------------------------------------
 
 
+def _ask_in_a_guild(
+    standin: StandinDiscord, service: NewsService, tmp_path: Path, question: str
+) -> Any:
+    """One /ask by a member of a new guild, run until answered; the interaction's record."""
+    guild = standin.world.add_guild("News fans")
+    alice = int(standin.world.add_member(guild.id, "alice")["id"])
+    records = []
+
+    async def scenario() -> None:
+        async with running_bot(standin, bot_settings(tmp_path), service):
+            record = await standin.invoke(
+                "ask", alice, guild_id=guild.id, options={"question": question}
+            )
+            await standin.wait_for(lambda: record.messages, timeout=60)
+            records.append(record)
+
+    _run(scenario())
+    return records[0]
+
+
 def test_ask_is_deferred_then_answered_with_a_quote_from_the_article(
     standin: StandinDiscord, sample_service: NewsService, sample_text: str, tmp_path: Path
 ) -> None:
-    guild = standin.world.add_guild("News fans")
-    alice = int(standin.world.add_member(guild.id, "alice")["id"])
-
-    async def scenario() -> None:
-        async with running_bot(standin, bot_settings(tmp_path), sample_service):
-            record = await standin.invoke(
-                "ask", alice, guild_id=guild.id, options={"question": QUESTION}
-            )
-            await standin.wait_for(lambda: record.messages, timeout=60)
-            # Deferred (type 5, "thinking") well within Discord's three seconds, and public.
-            assert record.callback_type == 5 and not record.ephemeral
-            assert record.responded_in_s is not None and record.responded_in_s < 3
-            [message] = record.messages
-            [embed] = message["embeds"]
-            assert embed["title"] == QUESTION
-            assert "[1]" in embed["description"]
-            quotes = _sample_quotes_are_exact([embed], sample_text)
-            assert any("8000" in q for q in quotes)
-            assert message["flags"] & 64 == 0
-
-    _run(scenario())
+    record = _ask_in_a_guild(standin, sample_service, tmp_path, QUESTION)
+    # Deferred (type 5, "thinking") well within Discord's three seconds, and public.
+    assert record.callback_type == 5 and not record.ephemeral
+    assert record.responded_in_s is not None and record.responded_in_s < 3
+    [message] = record.messages
+    [embed] = message["embeds"]
+    assert embed["title"] == QUESTION
+    assert "[1]" in embed["description"]
+    quotes = _sample_quotes_are_exact([embed], sample_text)
+    assert any("8000" in q for q in quotes)
+    assert message["flags"] & 64 == 0
 
 
 def test_the_answering_sentence_is_bold_inside_its_quoted_passage(
     standin: StandinDiscord, sample_service: NewsService, sample_text: str, tmp_path: Path
 ) -> None:
-    guild = standin.world.add_guild("News fans")
-    alice = int(standin.world.add_member(guild.id, "alice")["id"])
     question = "How much ground did the Russian army gain in October?"
     sentence = (
         "En octobre, l’armée russe a gagné près de 500 km2, "
         "sa plus grande avancée depuis mars 2022."
     )
-
-    async def scenario() -> None:
-        async with running_bot(standin, bot_settings(tmp_path), sample_service):
-            record = await standin.invoke(
-                "ask", alice, guild_id=guild.id, options={"question": question}
-            )
-            await standin.wait_for(lambda: record.messages, timeout=60)
-            [embed] = record.messages[0]["embeds"]
-            # The passage reads as in the article; only the answering sentence is bold.
-            [passage] = _sample_quotes_are_exact([embed], sample_text)
-            assert passage.endswith(sentence) and len(passage) > len(sentence)
-            assert bold_in_quotes(embed) == [sentence]
-            assert embed["description"].startswith(f"{sentence} [1]")
-
-    _run(scenario())
+    record = _ask_in_a_guild(standin, sample_service, tmp_path, question)
+    [embed] = record.messages[0]["embeds"]
+    # The passage reads as in the article; only the answering sentence is bold.
+    [passage] = _sample_quotes_are_exact([embed], sample_text)
+    assert passage.endswith(sentence) and len(passage) > len(sentence)
+    assert bold_in_quotes(embed) == [sentence]
+    assert embed["description"].startswith(f"{sentence} [1]")
 
 
 def test_private_ask_is_ephemeral_and_dm_uses_the_shared_collection(

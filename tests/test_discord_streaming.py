@@ -141,6 +141,25 @@ def troops_reply(body: dict) -> str:
     )
 
 
+def streaming_setup(
+    standin: StandinDiscord,
+    llm_service: NewsService,
+    scripted_llm: ScriptedLLM,
+    tmp_path: Path,
+    token_delay_s: float,
+) -> tuple[SlowTokens, Any, int, Settings]:
+    """The troops answer scripted and streamed slowly; a guild with member alice; the bot's
+    settings pointing at the scripted LLM."""
+    scripted_llm.script(Reply(troops_reply))
+    service = SlowTokens(llm_service, token_delay_s=token_delay_s)
+    guild = standin.world.add_guild("News fans")
+    alice = int(standin.world.add_member(guild.id, "alice")["id"])
+    settings = bot_settings(
+        tmp_path, llm_backend="openai", llm_base_url=scripted_llm.base_url, llm_model="scripted"
+    )
+    return service, guild, alice, settings
+
+
 def test_ask_streams_throttled_previews_then_the_verified_answer(
     standin: StandinDiscord,
     llm_service: NewsService,
@@ -148,12 +167,8 @@ def test_ask_streams_throttled_previews_then_the_verified_answer(
     sample_text: str,
     tmp_path: Path,
 ) -> None:
-    scripted_llm.script(Reply(troops_reply))
-    service = SlowTokens(llm_service, token_delay_s=0.1)
-    guild = standin.world.add_guild("News fans")
-    alice = int(standin.world.add_member(guild.id, "alice")["id"])
-    settings = bot_settings(
-        tmp_path, llm_backend="openai", llm_base_url=scripted_llm.base_url, llm_model="scripted"
+    service, guild, alice, settings = streaming_setup(
+        standin, llm_service, scripted_llm, tmp_path, token_delay_s=0.1
     )
 
     tokens: list[str] = []
@@ -212,12 +227,8 @@ def test_mention_streams_into_one_thread_message_then_the_verified_answer(
     scripted_llm: ScriptedLLM,
     tmp_path: Path,
 ) -> None:
-    scripted_llm.script(Reply(troops_reply))
-    service = SlowTokens(llm_service, token_delay_s=0.08)
-    guild = standin.world.add_guild("News fans")
-    alice = int(standin.world.add_member(guild.id, "alice")["id"])
-    settings = bot_settings(
-        tmp_path, llm_backend="openai", llm_base_url=scripted_llm.base_url, llm_model="scripted"
+    service, guild, alice, settings = streaming_setup(
+        standin, llm_service, scripted_llm, tmp_path, token_delay_s=0.08
     )
     threads: list[int] = []
 
