@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from bot.answer_types import Answer, Citation
+from bot.discord_bot.conversations import Conversations
 from bot.discord_bot.render import cited_numbers, render_answer_messages
 from bot.followup import Turn
 from bot.service import NewsService
@@ -169,12 +170,24 @@ def test_cooldown_answers_a_fast_second_question_politely(
 
 
 def test_mention_is_answered_in_a_thread_and_follow_up_uses_the_context(
-    standin: StandinDiscord, sample_service: NewsService, sample_text: str, tmp_path: Path
+    standin: StandinDiscord,
+    sample_service: NewsService,
+    sample_text: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     guild = standin.world.add_guild("News fans")
     alice = int(standin.world.add_member(guild.id, "alice")["id"])
     channel = guild.default_channel_id
     service = RecordingService(sample_service)
+    save_threads: list[int] = []
+    save_turn = Conversations.save_turn
+
+    def recording_save(self: Conversations, *args: Any) -> None:
+        save_threads.append(threading.get_ident())
+        save_turn(self, *args)
+
+    monkeypatch.setattr(Conversations, "save_turn", recording_save)
 
     async def scenario() -> None:
         async with running_bot(standin, bot_settings(tmp_path), service):
@@ -217,6 +230,8 @@ def test_mention_is_answered_in_a_thread_and_follow_up_uses_the_context(
             assert [turn.question for turn in history] == [QUESTION, "How many of them?"]
 
     _run(scenario())
+    # Every turn was written to the conversation file by a worker thread, not the event loop's.
+    assert len(save_threads) == 3 and threading.get_ident() not in save_threads
 
 
 def test_dm_messages_are_answered_from_the_shared_collection_with_context(

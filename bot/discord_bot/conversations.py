@@ -73,10 +73,16 @@ class Conversations:
         return conversation
 
     def add_turn(self, channel_id: int, scope: Scope, question: str, answer: str) -> None:
+        """Remember the turn and keep it in the file."""
+        at = self.remember_turn(channel_id, scope, question, answer)
+        self.save_turn(channel_id, scope, question, answer, at)
+
+    def remember_turn(self, channel_id: int, scope: Scope, question: str, answer: str) -> float:
+        """Remember the turn in memory only; returns its time, for `save_turn`."""
         conversation = self.get_or_start(channel_id, scope)
         conversation.turns.append(Turn(question, answer))
         del conversation.turns[: -self.max_turns]
-        self._save(channel_id, scope, question, answer)
+        return time.time()
 
     def _remember(self, channel_id: int, conversation: Conversation) -> None:
         self._items[channel_id] = conversation
@@ -97,7 +103,11 @@ class Conversations:
         guild_id, shared, _, _ = rows[0]
         return Conversation(Scope(guild_id, shared), [Turn(q, a) for _, _, q, a in reversed(rows)])
 
-    def _save(self, channel_id: int, scope: Scope, question: str, answer: str) -> None:
+    def save_turn(
+        self, channel_id: int, scope: Scope, question: str, answer: str, at: float
+    ) -> None:
+        """Write a remembered turn to the file and prune it. Thread-safe, so the bot runs it off
+        the event loop; `at` keeps turns in the order they were remembered."""
         if self._db is None:
             return
         with self._lock:
@@ -107,7 +117,7 @@ class Conversations:
                     "INSERT INTO turns VALUES (?, ?, ?, ?, ?, ?)",
                     (
                         channel_id,
-                        time.time(),
+                        at,
                         scope.guild_id,
                         scope.shared_collection,
                         question,

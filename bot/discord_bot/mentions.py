@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import re
@@ -163,7 +164,19 @@ class MentionHandler:
             await send_texts(target, [messages.GENERIC_ERROR], reference=reference)
             return
         if conversation_id is not None:
-            self.conversations.add_turn(conversation_id, scope, request.question, answer.answer)
+            turn_at = self.conversations.remember_turn(
+                conversation_id, scope, request.question, answer.answer
+            )
+            # Writing and pruning the conversation file takes milliseconds: off the event loop,
+            # and before the answer shows, so a follow-up after a restart still has it.
+            await asyncio.to_thread(
+                self.conversations.save_turn,
+                conversation_id,
+                scope,
+                request.question,
+                answer.answer,
+                turn_at,
+            )
         rendered = render_answer_messages(answer)
         if preview is not None and await preview.finish() and shown:
             await finish_message_rendered(shown[0], target, rendered)
