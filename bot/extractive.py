@@ -10,8 +10,8 @@ from retrieval.search import Hit, SentenceScore
 from retrieval.sentences import Span, sentence_spans
 
 # Measured on the development set (BENCHMARKS.md): joining neighbours within 0.05 of the best
-# sentence's similarity puts the gold answer in the first quote 79% of the time instead of 72%,
-# for quotes of 300 characters on average instead of 200.
+# sentence's similarity puts the gold answer in the answering sentences 79% of the time instead
+# of 72%, for 300 characters on average instead of 200.
 NEIGHBOUR_MARGIN = 0.05
 # A cited passage is the answering sentences with their context, up to the size of the chunks
 # that the LangChain tutorial quotes (1,000 characters). Centred on the sentences that answer,
