@@ -34,6 +34,15 @@ class Citation(BaseModel):
         start = self.start if self.key_start is None else self.key_start
         return start, self.end if self.key_end is None else self.key_end
 
+    def around_key(self) -> tuple[str, str, str] | None:
+        """The quote as (before, key, after), for marking the key; None when it is all key."""
+        key_start, key_end = (offset - self.start for offset in self.key)
+        if not 0 <= key_start < key_end <= len(self.quote):
+            return None
+        if (key_start, key_end) == (0, len(self.quote)):
+            return None
+        return self.quote[:key_start], self.quote[key_start:key_end], self.quote[key_end:]
+
 
 class Answer(BaseModel):
     question: str

@@ -36,11 +36,10 @@ def render_answer(console: Console, answer: Answer) -> None:
 
 def _marked_quote(citation: Citation) -> str:
     """The passage with the sentences that answer in bold, so the eye finds them first."""
-    key_start, key_end = (offset - citation.start for offset in citation.key)
-    quote = citation.quote
-    if not 0 <= key_start < key_end <= len(quote) or (key_start, key_end) == (0, len(quote)):
-        return escape(quote)
-    before, key, after = quote[:key_start], quote[key_start:key_end], quote[key_end:]
+    parts = citation.around_key()
+    if parts is None:
+        return escape(citation.quote)
+    before, key, after = parts
     return f"{escape(before)}[bold]{escape(key)}[/bold]{escape(after)}"
 
 

@@ -121,14 +121,10 @@ def _link_line(citation: Citation) -> str:
 
 def _quote_markdown(citation: Citation) -> str:
     """The passage on one line, escaped, with `_BOLD` around the sentences that answer."""
-    quote = citation.quote.replace(_BOLD, " ")
-    key_start, key_end = (offset - citation.start for offset in citation.key)
-    if not 0 <= key_start < key_end <= len(quote) or (key_start, key_end) == (0, len(quote)):
-        return _escape(" ".join(quote.split()))
-    before, key, after = (
-        _escape(" ".join(part.split()))
-        for part in (quote[:key_start], quote[key_start:key_end], quote[key_end:])
-    )
+    parts = citation.around_key()
+    if parts is None:
+        return _escape(" ".join(citation.quote.replace(_BOLD, " ").split()))
+    before, key, after = (_escape(" ".join(part.replace(_BOLD, " ").split())) for part in parts)
     if (len(key) - len(key.rstrip("\\"))) % 2:
         key += "\\"  # a lone backslash at the end would escape the closing marker
     return " ".join(part for part in (before, f"{_BOLD}{key}{_BOLD}" if key else "", after) if part)
