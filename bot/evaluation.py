@@ -604,7 +604,7 @@ class NewsbotPipeline:
                     c.start,
                     c.end,
                     texts[c.article_id],
-                    key=c.quote[c.key[0] - c.start : c.key[1] - c.start],
+                    key=parts[1] if (parts := c.around_key()) else c.quote,
                 )
                 for c in answer.citations
             ],
