@@ -37,7 +37,7 @@ from bot.evaluation import (  # noqa: E402
     load_eval_set,
     title_folds,
 )
-from bot.extractive import (  # noqa: E402
+from bot.answering.extractive import (  # noqa: E402
     NEIGHBOUR_MARGIN,
     Candidate,
     passage_around,

@@ -11,7 +11,7 @@ from rich.panel import Panel
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from bot.answer_types import Answer, Citation
+from bot.answering.answer import Answer, Citation
 from bot.service import IngestReport, SourceInfo
 from retrieval.ingest import IngestItem
 

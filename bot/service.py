@@ -8,10 +8,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from bot.answer_types import Answer
+from bot.answering.answer import Answer
 from bot.errors import EmptyStoreError, QuestionError, UserError
-from bot.extractive import extractive_answer
-from bot.followup import Turn, standalone_question
+from bot.answering.extractive import extractive_answer
+from bot.answering.followup import Turn, standalone_question
 from bot.settings import Settings
 from retrieval.articles import Article
 from retrieval.catalog import SearchFilters
@@ -27,7 +27,7 @@ from retrieval.vector_index import open_chroma_client
 if TYPE_CHECKING:
     from chromadb.api import ClientAPI
 
-    from bot.generation import AnswerGenerator
+    from bot.answering.generation import AnswerGenerator
 
 Mode = Literal["extractive", "generate"]
 
@@ -125,7 +125,7 @@ class NewsService:
                         "(openai or ollama), NEWSBOT_LLM_BASE_URL and NEWSBOT_LLM_MODEL, "
                         "or ask without --mode generate."
                     )
-                from bot.generation import make_generator
+                from bot.answering.generation import make_generator
 
                 self._generator = make_generator(self.settings)
             return self._generator

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answer_types import REFUSAL
+from bot.answering.answer import REFUSAL
 from bot.errors import EmptyStoreError, QuestionError
-from bot.extractive import PASSAGE_CHARS
+from bot.answering.extractive import PASSAGE_CHARS
 from bot.service import NewsService
 from retrieval.catalog import SearchFilters
 from tests.conftest import make_service
@@ -75,7 +75,7 @@ def test_empty_store_says_how_to_ingest(service: NewsService) -> None:
 
 
 def test_follow_up_carries_the_subject(sample_service: NewsService) -> None:
-    from bot.followup import Turn
+    from bot.answering.followup import Turn
 
     first = sample_service.ask("How many North Korean soldiers are deployed in Kursk?")
     follow = sample_service.ask("And who said so?", history=[Turn(first.question, first.answer)])

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer_types import REFUSAL
-from bot.citation_check import (
+from bot.answering.answer import REFUSAL
+from bot.answering.verification import (
     Passage,
     PassageSentence,
     claims_of,

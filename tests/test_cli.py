@@ -12,7 +12,7 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from bot.answer_types import Answer, Citation
+from bot.answering.answer import Answer, Citation
 from bot.cli import app
 from bot.render_cli import render_answer
 

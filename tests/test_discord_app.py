@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from bot.answer_types import Answer
+from bot.answering.answer import Answer
 from bot.discord_bot.app import EXIT_BAD_TOKEN, EXIT_NO_TOKEN, run_discord, serve
 from tests.discord_standin import StandinDiscord, fixtures, running_standin
 from tests.discord_standin.newsbot import bot_settings

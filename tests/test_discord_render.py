@@ -7,7 +7,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.answer_types import REFUSAL, Answer, Citation
+from bot.answering.answer import REFUSAL, Answer, Citation
 from bot.discord_bot.render import (
     DESCRIPTION_LIMIT,
     EMBED_TOTAL_LIMIT,

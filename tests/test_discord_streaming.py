@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from bot.answer_types import Answer
+from bot.answering.answer import Answer
 from bot.discord_bot.streaming import EDIT_INTERVAL_S, EditThrottle, LivePreview, preview_text
 from bot.service import NewsService
 from bot.settings import Settings

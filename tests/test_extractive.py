@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.extractive import extractive_answer
+from bot.answering.extractive import extractive_answer
 from retrieval.catalog import ChunkRecord
 from retrieval.search import Hit, SentenceScore
 

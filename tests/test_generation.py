@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer_types import REFUSAL, Answer
-from bot.followup import Turn, standalone_question
+from bot.answering.answer import REFUSAL, Answer
+from bot.answering.followup import Turn, standalone_question
 from bot.service import NewsService
 from bot.settings import Settings
 from tests.llm_server import (  # noqa: F401  (fixtures are found by their names)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from langchain_core.prompts import ChatPromptTemplate
 
-from bot.answer_types import REFUSAL
+from bot.answering.answer import REFUSAL
 from bot.errors import UserError
-from bot.llm import explain_failure, make_chat_model
+from bot.answering.llm import explain_failure, make_chat_model
 from bot.settings import Settings
 from prompts import load_prompt, prompt_messages
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer_types import REFUSAL, Answer
+from bot.answering.answer import REFUSAL, Answer
 from bot.service import NewsService
 from bot.settings import Settings
 from tests.helpers.environment import clean_environment

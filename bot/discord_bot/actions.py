@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from bot.answer_types import Answer
+from bot.answering.answer import Answer
 from bot.errors import EmptyStoreError, UserError
 from bot.service import IngestReport, SourceInfo, Turn
 

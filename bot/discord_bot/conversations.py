@@ -12,7 +12,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.followup import Turn
+from bot.answering.followup import Turn
 from retrieval.embedding_cache import connect_sqlite
 
 from .scopes import Scope

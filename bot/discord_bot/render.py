@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import discord
 
-from bot.answer_types import Answer, Citation
+from bot.answering.answer import Answer, Citation
 from retrieval.sentences import sentence_spans
 
 MESSAGE_LIMIT = 2000

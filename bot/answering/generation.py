@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 
 from langchain_core.prompts import ChatPromptTemplate
 
-from bot.answer_types import REFUSAL, Answer, Citation
-from bot.citation_check import (
+from bot.answering.answer import REFUSAL, Answer, Citation
+from bot.answering.verification import (
     Passage,
     PassageSentence,
     SentenceCheck,
@@ -20,9 +20,9 @@ from bot.citation_check import (
     strip_markers,
     verify,
 )
-from bot.extractive import Candidate, citation_for
-from bot.followup import Turn, needs_context, standalone_question
-from bot.llm import explain_failure, make_chat_model
+from bot.answering.extractive import Candidate, citation_for
+from bot.answering.followup import Turn, needs_context, standalone_question
+from bot.answering.llm import explain_failure, make_chat_model
 from bot.settings import Settings
 from prompts import prompt_messages
 from retrieval.search import Hit

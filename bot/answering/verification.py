@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
-from bot.answer_types import REFUSAL
+from bot.answering.answer import REFUSAL
 
 # [1], [1][2], [1, 2] and [1; 2] all cite.
 _MARKER = re.compile(r"\[\s*(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\s*\]")

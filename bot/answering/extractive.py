@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.answer_types import REFUSAL, Answer, Citation
+from bot.answering.answer import REFUSAL, Answer, Citation
 from retrieval.search import Hit, SentenceScore
 from retrieval.sentences import Span, sentence_spans
 
