@@ -7,8 +7,8 @@ from collections import deque
 
 from rich.console import Console
 
-from bot.errors import UserError
 from bot.answering.followup import Turn
+from bot.errors import UserError
 from bot.render_cli import render_answer
 from bot.service import NewsService
 

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from bot.answering.answer import Answer
-from bot.errors import EmptyStoreError, QuestionError, UserError
 from bot.answering.extractive import extractive_answer
 from bot.answering.followup import Turn, standalone_question
+from bot.errors import EmptyStoreError, QuestionError, UserError
 from bot.settings import Settings
 from retrieval.articles import Article
 from retrieval.catalog import SearchFilters
