@@ -161,10 +161,13 @@ def test_server_dropping_the_stream_mid_answer_falls_back(
 def test_timeout_falls_back_quickly(scripted_llm: ScriptedLLM, data_dir: Path) -> None:
     service = make_service(data_dir, scripted_llm.base_url, timeout_s=0.5)
     scripted_llm.script(Reply(behaviour="hang"))
+    # The embedding model loads first, so that only the wait for the LLM is timed: the bound
+    # is far below the server's hang, and far above a busy machine's answer time.
+    service.warm_up()
     started = time.monotonic()
     answer = service.ask(TROOPS, mode="generate")
     service.close()
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 15
     assert answer.mode == "extractive-fallback"
     assert answer.notes[-1].startswith(f"LLM timed out after 0.5 s at {scripted_llm.base_url}")
 
