@@ -1,4 +1,4 @@
-"""The hand-written development sets in eval/: answers are verbatim, ids unique, counts as promised."""
+"""The hand-written development sets in eval/: answers verbatim, ids unique, counts as promised."""
 
 from __future__ import annotations
 
