@@ -122,7 +122,7 @@ class _Fetched:
 
 def _count_notes(notes: Sequence[str]) -> list[str]:
     # "future date 2031-01-01 clamped to …" x 3 -> "3 future dates clamped"
-    kinds = {"future date": 0, "unreadable date": 0, "other": 0}
+    kinds = {"future date": 0, "unreadable date": 0, "no date": 0, "other": 0}
     others = []
     for note in notes:
         kind = next((k for k in kinds if note.startswith(k)), "other")
@@ -134,6 +134,8 @@ def _count_notes(notes: Sequence[str]) -> list[str]:
         words.append(f"{kinds['future date']} future date(s) clamped to the poll day")
     if kinds["unreadable date"]:
         words.append(f"{kinds['unreadable date']} unreadable date(s) ignored")
+    if kinds["no date"]:
+        words.append(f"{kinds['no date']} without a date in the feed")
     return words + others
 
 

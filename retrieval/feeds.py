@@ -127,10 +127,12 @@ def parse_feed(url: str, final_url: str, body: bytes, now: datetime) -> Feed:
     warnings: list[str] = []
     if parsed.get("bozo") and parsed.get("bozo_exception") is not None:
         problem = _bozo_text(parsed["bozo_exception"])
+        linked = [raw for raw in parsed.entries if str(raw.get("link") or "").strip()]
+        if problem and not linked:
+            # What a broken document yields without links is debris, not entries.
+            raise FeedError(f"{url} is not a readable feed: {problem}; fix the feed's XML")
         if problem:
-            if not parsed.entries:
-                raise FeedError(f"{url} is not a readable feed: {problem}; fix the feed's XML")
-            warnings.append(f"malformed feed ({problem}); {len(parsed.entries)} entries read")
+            warnings.append(f"malformed feed ({problem}); {len(linked)} entries read anyway")
     entries: dict[str, FeedEntry] = {}
     for raw in parsed.entries:
         link = raw.get("link") or ""

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -15,7 +18,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.feed_service import FeedService
-from bot.feed_watch import watch
+from bot.feed_watch import stop_on_signals, watch
 from bot.service import NewsService
 from bot.settings import Settings
 from retrieval.feeds import FeedLog
@@ -220,6 +223,22 @@ def test_watch_loop_sleeps_until_the_next_due_feed(
     assert slept == [60, 60, 60]
     assert [len(r.feeds) for r in reports] == [1, 0, 1]
     assert reports[2].feeds[0].status == "not modified"
+
+
+def test_sigterm_and_ctrl_c_ask_the_watcher_to_stop() -> None:
+    stop = threading.Event()
+    with stop_on_signals(stop):
+        os.kill(os.getpid(), signal.SIGTERM)
+        assert stop.wait(5)
+    stop.clear()
+    with stop_on_signals(stop):
+        os.kill(os.getpid(), signal.SIGINT)  # the first Ctrl-C stops gently
+        assert stop.wait(5)
+        with pytest.raises(KeyboardInterrupt):  # a second one at once
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(1)
+    # The previous handlers are back.
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
 # --- nothing lost, nothing twice ---------------------------------------------------------------

@@ -77,13 +77,14 @@ def feed_server() -> Iterator[FeedServer]:
                 hook(self.path)
             route = state.routes.get(self.path)
             status = route.status if route else 404
-            if route and route.delay_s:
-                time.sleep(route.delay_s)
             tag = etag_of(route.body) if route and route.etag else None
             if route and status == 200 and tag and self.headers.get("If-None-Match") == tag:
                 status = 304
+            # Counted on arrival: a client that times out was still a request made.
             with state.lock:
                 state.requests.append((self.path, status))
+            if route and route.delay_s:
+                time.sleep(route.delay_s)
             # The client may have given up (a timeout test): then there is nobody to answer.
             with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 self._answer(route, status, tag)
