@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot.feed_service import FeedService
 from bot.service import NewsService
 from tests.discord_standin import StandinDiscord, fixtures
 from tests.discord_standin.newsbot import ADMIN_ROLE, bot_settings, running_bot
@@ -51,7 +53,10 @@ def news(tmp_path: Path) -> Iterator[NewsService]:
 
 
 def test_feed_commands_are_for_managers_and_new_articles_are_announced_without_pings(
-    standin: StandinDiscord, server: FeedServer, news: NewsService
+    standin: StandinDiscord,
+    server: FeedServer,
+    news: NewsService,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     world = standin.world
     guild = world.add_guild("Town news", channels=("general", "news"))
@@ -74,6 +79,15 @@ def test_feed_commands_are_for_managers_and_new_articles_are_announced_without_p
         await standin.wait_for(lambda: record.messages, timeout=30)
         assert record.ephemeral
         return " ".join(m["content"] for m in record.messages)
+
+    polled_on: list[str] = []
+    run_cycle = FeedService.run_cycle
+
+    def recording_cycle(self: FeedService, **kwargs: Any) -> Any:
+        polled_on.append(threading.current_thread().name)
+        return run_cycle(self, **kwargs)
+
+    monkeypatch.setattr(FeedService, "run_cycle", recording_cycle)
 
     async def scenario() -> None:
         async with running_bot(standin, settings, news) as bot:
@@ -122,6 +136,8 @@ def test_feed_commands_are_for_managers_and_new_articles_are_announced_without_p
 
     asyncio.run(scenario())
     assert not [r for r in standin.requests if r.status >= 400]
+    # Polls ran on worker threads, never on the event loop's.
+    assert polled_on and "MainThread" not in polled_on
 
 
 def test_discord_feeds_never_reach_private_addresses(

@@ -72,7 +72,7 @@ def settings(tmp_path: Path, **overrides: Any) -> Settings:
         "data_dir": tmp_path / "data",
         "allow_loopback_urls": True,
         "feed_jitter": 0.0,
-        "url_timeout_s": 3.0,
+        "url_timeout_s": 10.0,
     }
     return Settings(**{**values, **overrides})
 
@@ -202,6 +202,37 @@ def test_failing_feed_backs_off_exponentially_then_recovers(
     assert (sub.failures, sub.error, sub.next_poll - clock.now) == (0, "", 3600)
     feeds.close()
     news.close()
+
+
+def test_a_slow_feed_does_not_hold_up_the_others_and_a_feed_has_one_poll_at_a_time(
+    server: FeedServer, feeds: FeedService, news: NewsService
+) -> None:
+    server.routes["/slow.xml"] = Route(rss(items(server, "dam")), RSS_TYPE)
+    server.routes["/fast.xml"] = Route(rss(items(server, "vote")), RSS_TYPE)
+    fast_article_asked = threading.Event()
+    answered_after_fast: list[bool] = []
+    server.hooks["/news/vote.html"] = lambda _: fast_article_asked.set()
+    # The slow feed answers only once the fast feed's article was requested (or after 5 s,
+    # which is what a poller that waits for the slow feed first would see).
+    server.hooks["/slow.xml"] = lambda _: answered_after_fast.append(fast_article_asked.wait(5))
+    feeds.add(f"{server.base}/slow.xml")  # added first, so polled first
+    feeds.add(f"{server.base}/fast.xml")
+    feeds.run_cycle()
+    assert answered_after_fast == [True]
+    server.hooks.clear()
+    assert len(sources(news)) == 2
+
+    # Another poller holds the fast feed's lease: this one leaves it alone.
+    other = FeedService(news, clock=feeds.clock)
+    fast = next(s for s in other.list() if s.url.endswith("fast.xml"))
+    assert other.subscriptions.claim(fast, feeds.clock(), 600)
+    server.clear()
+    polled = feeds.run_cycle(force=True).feeds
+    assert [r.url for r in polled] == [f"{server.base}/slow.xml"]
+    assert server.paths() == ["/slow.xml"]
+    other.subscriptions.release(fast)
+    assert len(feeds.run_cycle(force=True).feeds) == 2
+    other.close()
 
 
 def test_watch_loop_sleeps_until_the_next_due_feed(
