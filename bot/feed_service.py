@@ -246,8 +246,7 @@ class FeedService:
                 for s in self.list(collections=collections, owner=owner)
                 if force or s.next_poll <= now
             ]
-            lease_s = self.settings.feed_poll_budget_s + 2 * self.settings.url_timeout_s + 60
-            subs = [s for s in subs if self.subscriptions.claim(s, now, lease_s)]
+            subs = [s for s in subs if self.subscriptions.claim(s, now, self._lease_s)]
             results: list[FeedResult] = []
             try:
                 self._poll_all(subs, stop, results, on_feed)
@@ -256,6 +255,10 @@ class FeedService:
                 for sub in subs:
                     self.subscriptions.release(sub)
         return CycleReport(results, time.monotonic() - started, interrupted=stop.is_set())
+
+    @property
+    def _lease_s(self) -> float:
+        return self.settings.feed_poll_budget_s + 2 * self.settings.url_timeout_s + 60
 
     def _poll_all(
         self,
@@ -282,6 +285,9 @@ class FeedService:
                     fetched = future.result()
                 except Exception as error:  # a bug in one feed's poll must not stop the others
                     fetched = _Fetched(futures[future], error=_unexpected(error))
+                # Storing takes its time, and the feeds still waiting keep their leases.
+                for sub in subs:
+                    self.subscriptions.extend(sub, self.clock() + self._lease_s)
                 result = self._ingest(fetched, stop)
                 if fetched.deferred:
                     waiting.append((fetched, result))

@@ -163,6 +163,15 @@ class Subscriptions:
             )
         return cursor.rowcount > 0
 
+    def extend(self, sub: Subscription, until: float) -> None:
+        """Keep the lease of a poll that is still under way (storing takes its time)."""
+        with self._lock, self._db:
+            self._db.execute(
+                "UPDATE subscriptions SET lease_until = MAX(lease_until, ?)"
+                " WHERE collection = ? AND url = ?",
+                (until, sub.collection, sub.url),
+            )
+
     def release(self, sub: Subscription) -> None:
         with self._lock, self._db:
             self._db.execute(
