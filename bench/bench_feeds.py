@@ -35,6 +35,9 @@ from tests.helpers.feed_server import (
     rss,
 )
 
+# Generous: the server shares this process (and its GIL) with the embedding model, and a page
+# that timed out would be retried in the second cycle.
+TIMEOUT_S = 10.0
 FAILING = {
     0: "404",
     1: "timeout",
@@ -92,7 +95,7 @@ def build_site(server: FeedServer, n_feeds: int, n_entries: int, seed: int) -> d
         if kind == "404":
             continue  # no route: 404
         if kind == "timeout":
-            server.routes[path] = Route(rss(entries), RSS_TYPE, delay_s=8.0)
+            server.routes[path] = Route(rss(entries), RSS_TYPE, delay_s=TIMEOUT_S + 5)
         elif kind == "invalid XML":
             server.routes[path] = Route(rss(entries)[:200] + b"<<<&&&", RSS_TYPE)
         elif kind == "redirect to 10.0.0.1":
@@ -132,7 +135,7 @@ def main() -> int:
         data_dir=data_dir,
         embedder=args.embedder,
         allow_loopback_urls=True,  # the feed server is on 127.0.0.1; 10.x stays refused
-        url_timeout_s=3.0,
+        url_timeout_s=TIMEOUT_S,
         feed_workers=args.workers,
         feed_poll_budget_s=3600.0,
     )

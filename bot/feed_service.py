@@ -448,6 +448,10 @@ class FeedService:
         elif result.pending:
             etag = modified = None  # read the whole feed next time: entries are waiting
             delay = 0.0
+        elif result.failed:
+            # Failed entries are tried again (up to MAX_ATTEMPTS) only if the next poll reads
+            # the feed; a 304 would hide them until the feed changes.
+            etag = modified = None
         else:
             etag, modified = fetched.poll.etag, fetched.poll.last_modified
         self.subscriptions.record_poll(

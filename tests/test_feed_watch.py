@@ -21,7 +21,7 @@ from bot.feed_service import FeedService
 from bot.feed_watch import stop_on_signals, watch
 from bot.service import NewsService
 from bot.settings import Settings
-from retrieval.feeds import FeedLog
+from retrieval.feeds import MAX_ATTEMPTS, FeedLog
 from tests.helpers.feed_server import (
     RSS_TYPE,
     FeedServer,
@@ -172,6 +172,34 @@ def test_unchanged_feed_is_answered_304_and_only_new_entries_are_fetched(
     assert [a.title for a in result.new] == ["Marseille fire"]
     assert server.paths() == ["/rss.xml", "/news/fire.html"]
     assert len(sources(news)) == 3
+
+
+def test_a_failed_entry_is_retried_at_the_next_polls_then_given_up(
+    server: FeedServer, feeds: FeedService, news: NewsService, clock: Clock
+) -> None:
+    server.routes["/rss.xml"] = Route(rss(items(server, "dam", "vote")), RSS_TYPE)
+    del server.routes["/news/vote.html"]  # 404 for now
+    feeds.add(f"{server.base}/rss.xml", every_s=600)
+    for _ in range(MAX_ATTEMPTS):
+        server.clear()
+        [result] = feeds.run_cycle().feeds
+        [(link, reason)] = result.failed
+        assert link.endswith("/news/vote.html") and "HTTP 404" in reason
+        # A 304 would hide the failed entry: the feed is read in full and the page retried.
+        assert server.requests[0] == ("/rss.xml", 200)
+        assert server.requests[-1] == ("/news/vote.html", 404)
+        [sub] = feeds.list()  # an entry's failure is reported, but the feed itself is fine
+        assert sub.error == "" and "1 failed" in sub.last_result and sub.failures == 0
+        clock.sleep(600)
+    server.clear()
+    [result] = feeds.run_cycle().feeds
+    assert result.status == "no new entries" and not result.failed
+    # Given up after MAX_ATTEMPTS: from now on the unchanged feed costs one 304.
+    clock.sleep(600)
+    [result] = feeds.run_cycle().feeds
+    assert result.status == "not modified"
+    assert server.requests[-1] == ("/rss.xml", 304)
+    assert sources(news) == [f"{server.base}/news/dam.html"]
 
 
 def test_failing_feed_backs_off_exponentially_then_recovers(
