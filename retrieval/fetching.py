@@ -48,8 +48,6 @@ class FetchedPage:
     # The validators a conditional GET sends back next time (ETag, Last-Modified), if any.
     etag: str | None = None
     last_modified: str | None = None
-    # A feed's own caching hint, seconds (Cache-Control max-age), if the server sent one.
-    max_age_s: int | None = None
 
     @property
     def not_modified(self) -> bool:
@@ -316,14 +314,6 @@ def _read_body(response: httpx.Response, url: str, max_bytes: int) -> bytes:
     return b"".join(chunks)
 
 
-def _max_age(cache_control: str) -> int | None:
-    for part in cache_control.lower().split(","):
-        name, _, value = part.strip().partition("=")
-        if name == "max-age" and value.strip().isdigit():
-            return int(value.strip())
-    return None
-
-
 def _page(url: str, current: httpx.URL, response: httpx.Response, body: bytes) -> FetchedPage:
     return FetchedPage(
         url_requested=url,
@@ -334,7 +324,6 @@ def _page(url: str, current: httpx.URL, response: httpx.Response, body: bytes) -
         encoding=response.charset_encoding,
         etag=response.headers.get("etag"),
         last_modified=response.headers.get("last-modified"),
-        max_age_s=_max_age(response.headers.get("cache-control", "")),
     )
 
 

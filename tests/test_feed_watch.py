@@ -22,6 +22,7 @@ from bot.feed_watch import stop_on_signals, watch
 from bot.service import NewsService
 from bot.settings import Settings
 from retrieval.feeds import MAX_ATTEMPTS, FeedLog
+from retrieval.fetching import FetchError, resolve_host
 from tests.helpers.feed_server import (
     RSS_TYPE,
     FeedServer,
@@ -430,6 +431,28 @@ def test_redirect_to_a_private_address_is_refused_but_loopback_is_allowed(
     assert link == "http://192.168.1.20/admin.html" and "private address" in reason
     statuses = {sub.url.rsplit("/", 1)[1]: sub.error for sub in feeds.list()}
     assert "refused" in statuses["moved.xml"] and statuses["rss.xml"] == ""
+
+
+@pytest.mark.parametrize(
+    ("address", "allowed"),
+    [
+        ("127.0.0.1", True),
+        ("127.8.9.10", True),
+        ("::1", True),
+        ("10.0.0.1", False),
+        ("192.168.1.1", False),
+        ("169.254.169.254", False),
+        ("100.64.0.1", False),
+    ],
+)
+def test_loopback_allowance_lets_through_loopback_only(address: str, allowed: bool) -> None:
+    try:
+        resolve_host(f"http://[{address}]/", address, 80, allow_private=False, allow_loopback=True)
+    except FetchError as error:
+        assert not allowed, error
+        assert "refused" in error.reason
+    else:
+        assert allowed
 
 
 def test_bad_feeds_and_entries_get_clear_reports_and_the_rest_is_stored(
