@@ -77,7 +77,7 @@ class FeedResult:
             return f"error: {self.error}"
         if self.status == "not modified":
             return "not modified (304)"
-        parts = [f"{len(self.new)} new" if self.new else "no new entries"]
+        parts = [f"{len(self.new)} new" if self.new or self.pending else "no new entries"]
         if self.duplicates:
             parts.append(f"{self.duplicates} already stored from another feed")
         if self.unchanged:
