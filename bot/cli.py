@@ -1,4 +1,4 @@
-"""The command line: ingest, ask, chat, sources, forget, rebuild, discord; it only renders."""
+"""The command line: ingest, ask, chat, sources, forget, feeds, watch, discord; it only renders."""
 
 from __future__ import annotations
 
@@ -250,6 +250,150 @@ def discord() -> None:
     from bot.discord_bot.app import run_discord
 
     raise typer.Exit(run_discord(get_settings()))
+
+
+feeds_app = typer.Typer(
+    help="Feed subscriptions: add, list, remove; `newsbot watch` polls them.",
+    no_args_is_help=True,
+)
+app.add_typer(feeds_app, name="feeds")
+
+
+def _feed_service(settings: Settings):  # -> FeedService
+    from bot.feed_service import FeedService
+
+    return FeedService(_service(settings))
+
+
+@feeds_app.command("add")
+def feeds_add(
+    url: Annotated[str, typer.Argument(help="The RSS or Atom feed's address.")],
+    every: Annotated[
+        str | None,
+        typer.Option(
+            "--every",
+            help="How often to poll: 15m, 2h, 1d (default 15m; a longer <ttl> in the feed wins).",
+            show_default=False,
+        ),
+    ] = None,
+    data_dir: DataDir = None,
+    collection: Collection = None,
+) -> None:
+    """Subscribe to a feed; `newsbot watch` polls it from now on."""
+    from bot.feed_schedule import format_every, parse_every
+
+    settings = _settings(data_dir, collection)
+    try:
+        every_s = parse_every(every) if every is not None else None
+    except ValueError as error:
+        raise _fail(f"--every: {error}") from None
+    with _exit_on_user_error():
+        feeds = _feed_service(settings)
+        try:
+            sub, created = feeds.add(url, every_s=every_s)
+        finally:
+            feeds.close()
+    verb = "Subscribed" if created else "Updated the subscription of"
+    console.print(
+        f"{verb} {sub.collection!r} to {sub.url}, polled every {format_every(sub.every_s)}. "
+        "Run `newsbot watch` to poll.",
+        highlight=False,
+    )
+
+
+@feeds_app.command("list")
+def feeds_list(
+    data_dir: DataDir = None,
+    collection: Collection = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the list as JSON.")] = False,
+) -> None:
+    """List subscriptions: last poll, last result or error, last new article, next poll."""
+    from bot.render_feeds import render_subscriptions, subscription_json
+
+    settings = _settings(data_dir, collection)
+    with _exit_on_user_error():
+        feeds = _feed_service(settings)
+        try:
+            only = [collection] if collection else None
+            subs, now = feeds.list(collections=only), feeds.clock()
+        finally:
+            feeds.close()
+    if as_json:
+        rows = [subscription_json(sub, now) for sub in subs]
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        render_subscriptions(console, subs, now)
+
+
+@feeds_app.command("remove")
+def feeds_remove(
+    url: Annotated[str, typer.Argument(help="The feed's address, as `feeds list` shows it.")],
+    data_dir: DataDir = None,
+    collection: Collection = None,
+) -> None:
+    """Unsubscribe; articles already stored stay (remove them with `newsbot forget`)."""
+    settings = _settings(data_dir, collection)
+    with _exit_on_user_error():
+        feeds = _feed_service(settings)
+        try:
+            removed = feeds.remove(url)
+        finally:
+            feeds.close()
+    if not removed:
+        raise _fail(
+            f"{settings.collection!r} has no subscription to {url}; see `newsbot feeds list`.",
+            code=1,
+        )
+    console.print(f"Unsubscribed {settings.collection!r} from {url}.", highlight=False)
+
+
+@app.command()
+def watch(
+    once: Annotated[
+        bool, typer.Option("--once", help="Poll the due feeds once, then exit (for cron).")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Poll every feed now, due or not.")
+    ] = False,
+    data_dir: DataDir = None,
+    allow_private: Annotated[
+        bool, typer.Option("--allow-private", help="Allow feeds on private or local addresses.")
+    ] = False,
+) -> None:
+    """Poll the feed subscriptions until stopped (Ctrl-C or SIGTERM; nothing is lost)."""
+    import threading
+
+    from bot.feed_watch import stop_on_signals
+    from bot.feed_watch import watch as run_watch
+    from bot.render_feeds import render_cycle, render_feed_result
+
+    settings = _settings(data_dir, None)
+    if allow_private:
+        settings = settings.model_copy(update={"allow_private_urls": True})
+    stop = threading.Event()
+    with _exit_on_user_error():
+        feeds = _feed_service(settings)
+        try:
+            if not feeds.list(owner="cli"):
+                raise _fail("no feed subscriptions to poll; add one with `newsbot feeds add URL`")
+            with stop_on_signals(stop):
+                reports = run_watch(
+                    feeds,
+                    stop=stop,
+                    once=once,
+                    force=force,
+                    on_feed=lambda result: render_feed_result(console, result),
+                    on_cycle=lambda report: render_cycle(console, report),
+                    on_error=lambda error: errors.print(
+                        f"[bold red]Polling failed, retrying in a minute:[/] {error}",
+                        highlight=False,
+                    ),
+                )
+        finally:
+            feeds.close()
+            feeds.news.close()
+    failed = any(r.status == "error" or r.failed for c in reports for r in c.feeds)
+    raise typer.Exit(1 if failed else 0)
 
 
 # Registered after the core commands so that `newsbot --help` lists them first.

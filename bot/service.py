@@ -216,6 +216,8 @@ class NewsService:
             allow_private_urls=s.allow_private_urls
             if allow_private_urls is None
             else allow_private_urls,
+            # An explicit refusal (Discord users) refuses loopback too.
+            allow_loopback_urls=s.allow_loopback_urls and allow_private_urls is not False,
         )
 
     def ingest(
@@ -286,7 +288,7 @@ class NewsService:
         def remember(item: IngestItem) -> None:
             # One outcome per entry, in entry order; recorded at once so an interrupted poll
             # does not fetch the finished entries again.
-            log.record(feed, next(done), item.reason if item.status == "failed" else None)
+            log.record(feed.url, next(done), item.reason if item.status == "failed" else None)
             if on_item:
                 on_item(item)
 

@@ -59,6 +59,25 @@ class Settings(BaseSettings):
     url_timeout_s: float = 15.0
     max_download_bytes: int = 10_000_000
     allow_private_urls: bool = False
+    # Only this machine's loopback addresses (a local feed server); private ranges stay refused.
+    allow_loopback_urls: bool = False
+
+    # Feed subscriptions (`newsbot feeds`, `newsbot watch`, Discord /feed).
+    # A feed is polled every `--every` (this default), or at its own <ttl> if that is longer.
+    feed_every_s: float = Field(default=900.0, ge=60.0)
+    # Each poll's delay is spread by ±this fraction, so feeds added together drift apart.
+    feed_jitter: float = Field(default=0.1, ge=0.0, le=0.5)
+    # After n failures in a row the delay is every * 2**n, at most this.
+    feed_max_backoff_s: float = Field(default=6 * 3600.0, ge=60.0)
+    # Feeds fetched at once; ingestion (embedding) stays one at a time.
+    feed_workers: int = Field(default=4, ge=1)
+    # One feed's poll (the feed and its new articles) stops fetching after this long; the
+    # entries left are fetched next time.
+    feed_poll_budget_s: float = Field(default=120.0, gt=0)
+    # Discord: how often the bot looks for due feeds, and at most how many new-article posts per
+    # minute go to one channel (the rest are summed up in one message).
+    discord_feed_check_s: float = Field(default=30.0, gt=0)
+    discord_feed_posts_per_minute: int = Field(default=5, ge=1)
 
     # Generated answers (optional).
     llm_backend: Literal["none", "openai", "ollama"] = "none"

@@ -45,6 +45,14 @@ class FetchedPage:
     content_type: str
     body: bytes
     encoding: str | None
+    # The validators a conditional GET sends back next time (ETag, Last-Modified), if any.
+    etag: str | None = None
+    last_modified: str | None = None
+
+    @property
+    def not_modified(self) -> bool:
+        """True for a 304 answer to a conditional GET: nothing changed, the body is empty."""
+        return self.status == 304
 
 
 def human_size(n_bytes: int) -> str:
@@ -83,8 +91,14 @@ def address_refusal(address: IPAddress) -> str | None:
     return None
 
 
-def resolve_host(url: str, host: str, port: int, *, allow_private: bool) -> list[str]:
-    """Resolve `host` and return its addresses, all checked against the private-address policy."""
+def resolve_host(
+    url: str, host: str, port: int, *, allow_private: bool, allow_loopback: bool = False
+) -> list[str]:
+    """Resolve `host` and return its addresses, all checked against the private-address policy.
+
+    `allow_loopback` lets through this machine's own addresses (127.0.0.0/8, ::1) and nothing
+    else: a local feed server can be polled while a redirect to 10.x is still refused.
+    """
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
@@ -101,7 +115,8 @@ def resolve_host(url: str, host: str, port: int, *, allow_private: bool) -> list
             raise FetchError(
                 url, f"refused: resolves to {refusal} {address}, which is never fetched"
             )
-        if refusal is not None and not allow_private:
+        loopback_ok = allow_loopback and refusal == "a loopback address"
+        if refusal is not None and not allow_private and not loopback_ok:
             raise FetchError(
                 url, f"refused: resolves to {refusal} {address} ({ALLOW_PRIVATE_HINT})"
             )
@@ -299,12 +314,38 @@ def _read_body(response: httpx.Response, url: str, max_bytes: int) -> bytes:
     return b"".join(chunks)
 
 
-def fetch_url(url: str, *, timeout_s: float, max_bytes: int, allow_private: bool) -> FetchedPage:
+def _page(url: str, current: httpx.URL, response: httpx.Response, body: bytes) -> FetchedPage:
+    return FetchedPage(
+        url_requested=url,
+        final_url=str(current),
+        status=response.status_code,
+        content_type=response.headers.get("content-type", ""),
+        body=body,
+        encoding=response.charset_encoding,
+        etag=response.headers.get("etag"),
+        last_modified=response.headers.get("last-modified"),
+    )
+
+
+def fetch_url(
+    url: str,
+    *,
+    timeout_s: float,
+    max_bytes: int,
+    allow_private: bool,
+    allow_loopback: bool = False,
+    headers: dict[str, str] | None = None,
+) -> FetchedPage:
     """GET `url`, following up to 5 redirects, each re-checked; raise FetchError on any problem.
 
     `timeout_s` bounds the whole fetch (DNS aside: `getaddrinfo` has no timeout of its own),
-    including a server that sends its body one byte at a time.
+    including a server that sends its body one byte at a time. `headers` are added to the
+    request; with If-None-Match or If-Modified-Since among them, a 304 answer is returned as a
+    page whose `not_modified` is true.
     """
+    conditional = bool(
+        headers and {"if-none-match", "if-modified-since"} & {k.lower() for k in headers}
+    )
     deadline = time.monotonic() + timeout_s
     current = _parse(url)
     for hop in range(MAX_REDIRECTS + 1):
@@ -312,13 +353,16 @@ def fetch_url(url: str, *, timeout_s: float, max_bytes: int, allow_private: bool
             _check_scheme(url, current)
             host = current.raw_host.decode("ascii")
             port = current.port or (443 if current.scheme == "https" else 80)
-            addresses = resolve_host(url, host, port, allow_private=allow_private)
+            addresses = resolve_host(
+                url, host, port, allow_private=allow_private, allow_loopback=allow_loopback
+            )
         except FetchError as exc:
             if hop == 0:
                 raise
             raise FetchError(url, f"redirected to {current}, {exc.reason}") from exc
         backend = _PinnedBackend(host, addresses, deadline)
-        headers = {"User-Agent": USER_AGENT, "Accept": "text/html, text/plain;q=0.9, */*;q=0.1"}
+        sent = {"User-Agent": USER_AGENT, "Accept": "text/html, text/plain;q=0.9, */*;q=0.1"}
+        sent.update(headers or {})
         try:
             with (
                 httpx.Client(
@@ -327,7 +371,7 @@ def fetch_url(url: str, *, timeout_s: float, max_bytes: int, allow_private: bool
                     follow_redirects=False,
                     trust_env=False,  # a proxy would connect on our behalf, bypassing the pin
                 ) as client,
-                client.stream("GET", current, headers=headers) as response,
+                client.stream("GET", current, headers=sent) as response,
             ):
                 if response.status_code in _REDIRECT_STATUSES:
                     location = response.headers.get("location")
@@ -337,20 +381,14 @@ def fetch_url(url: str, *, timeout_s: float, max_bytes: int, allow_private: bool
                         )
                     current = current.join(location)
                     continue
+                if response.status_code == 304 and conditional:
+                    return _page(url, current, response, b"")
                 if not 200 <= response.status_code < 300:
                     phrase = response.reason_phrase or httpx.codes.get_reason_phrase(
                         response.status_code
                     )
                     raise FetchError(url, f"HTTP {response.status_code} {phrase}".rstrip())
-                body = _read_body(response, url, max_bytes)
-                return FetchedPage(
-                    url_requested=url,
-                    final_url=str(current),
-                    status=response.status_code,
-                    content_type=response.headers.get("content-type", ""),
-                    body=body,
-                    encoding=response.charset_encoding,
-                )
+                return _page(url, current, response, _read_body(response, url, max_bytes))
         except httpx.TimeoutException as exc:
             raise FetchError(url, f"timed out after {_seconds(timeout_s)}") from exc
         except httpx.ConnectError as exc:

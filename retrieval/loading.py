@@ -85,16 +85,20 @@ class LoadOptions:
     timeout_s: float = 15.0
     max_bytes: int = 10_000_000  # per file / per download
     allow_private_urls: bool = False
+    # Loopback only (127.0.0.0/8, ::1): a feed server on this machine, never the private ranges.
+    allow_loopback_urls: bool = False
     # Per HTML page: trafilatura needs minutes on some 10 MB pages of many small elements.
     extract_timeout_s: float = 30.0
 
-    def fetch(self, url: str) -> FetchedPage:
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> FetchedPage:
         """The page at `url` through the safe fetcher, within these limits; FetchError if not."""
         return fetch_url(
             url,
             timeout_s=self.timeout_s,
             max_bytes=self.max_bytes,
             allow_private=self.allow_private_urls,
+            allow_loopback=self.allow_loopback_urls,
+            headers=headers,
         )
 
 

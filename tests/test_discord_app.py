@@ -112,7 +112,7 @@ def test_commands_are_synced_to_the_configured_test_server(
         finally:
             await _stop(task)
         names = sorted(command["name"] for command in sync.json)
-        assert names == ["ask", "forget", "help", "ingest", "sources"]
+        assert names == ["ask", "feed", "forget", "help", "ingest", "sources"]
         ask = next(c for c in sync.json if c["name"] == "ask")
         assert [o["name"] for o in ask["options"]] == ["question", "private"]
         assert not standin.requests_to("PUT", f"/applications/{standin.world.app_id}/commands")

@@ -8,6 +8,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from bot.feed_service import FeedService
 from bot.settings import Settings
 
 from . import messages
@@ -15,6 +16,8 @@ from .actions import AnswerService, NewsActions
 from .commands import install_commands
 from .conversations import Conversations
 from .cooldown import Cooldown
+from .feed_poller import FeedPoller
+from .feed_slash import FeedHandlers
 from .jobs import JobRunner
 from .mentions import MentionHandler
 from .sending import NO_MENTIONS, reply_now
@@ -48,9 +51,21 @@ class NewsBot(discord.Client):
         self.mentions = MentionHandler(
             self, self.actions, self.conversations, cooldown, settings.discord_shared_collection
         )
+        self.feeds = _feed_service(service)
+        self.feed_poller = (
+            FeedPoller(
+                self,
+                self.feeds,
+                check_s=settings.discord_feed_check_s,
+                posts_per_minute=settings.discord_feed_posts_per_minute,
+            )
+            if self.feeds is not None
+            else None
+        )
+        feed_handlers = FeedHandlers(self.feeds, self.feed_poller, settings.discord_admin_role)
         self.tree = app_commands.CommandTree(self)
         self.tree.on_error = self._on_command_error
-        install_commands(self.tree, self.slash)
+        install_commands(self.tree, self.slash, feed_handlers)
 
     async def setup_hook(self) -> None:
         guild_id = self.settings.discord_guild_id
@@ -63,6 +78,15 @@ class NewsBot(discord.Client):
         else:
             synced = await self.tree.sync()
             log.info("synced %d global commands", len(synced))
+        if self.feed_poller is not None:
+            self.feed_poller.start()
+
+    async def close(self) -> None:
+        if self.feed_poller is not None:
+            await self.feed_poller.stop()
+        if self.feeds is not None:
+            self.feeds.close()
+        await super().close()
 
     async def on_ready(self) -> None:
         log.info("connected as %s to %d servers", self.user, len(self.guilds))
@@ -79,3 +103,10 @@ class NewsBot(discord.Client):
             await reply_now(interaction, messages.GENERIC_ERROR)
         except discord.HTTPException:
             log.warning("could not tell the user about the failure")
+
+
+def _feed_service(service: AnswerService) -> FeedService | None:
+    """Feeds need the real service (ingestion, settings); a stand-in service has none."""
+    from bot.service import NewsService
+
+    return FeedService(service) if isinstance(service, NewsService) else None

@@ -5,10 +5,13 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
+from .feed_slash import FeedHandlers
 from .slash import SlashHandlers
 
 
-def install_commands(tree: app_commands.CommandTree, handlers: SlashHandlers) -> None:
+def install_commands(
+    tree: app_commands.CommandTree, handlers: SlashHandlers, feeds: FeedHandlers
+) -> None:
     @tree.command(name="ask", description="Ask a question about the news articles")
     @app_commands.describe(
         question="Your question, e.g. How many soldiers were deployed?",
@@ -53,3 +56,32 @@ def install_commands(tree: app_commands.CommandTree, handlers: SlashHandlers) ->
     @tree.command(name="help", description="What newsbot does and how to use it")
     async def help_command(interaction: discord.Interaction) -> None:
         await handlers.help(interaction)
+
+    feed = app_commands.Group(
+        name="feed", description="Follow news feeds in this server (Manage Server)", guild_only=True
+    )
+
+    @feed.command(name="add", description="Follow an RSS or Atom feed; its new articles are added")
+    @app_commands.describe(
+        url="The feed's address (http or https), e.g. https://example.com/rss.xml",
+        every="How often to check: 15m (default), 1h, 1d; a feed asking for less is obeyed",
+        channel="Announce new articles here (title, source, link); none: no announcements",
+    )
+    async def feed_add(
+        interaction: discord.Interaction,
+        url: app_commands.Range[str, 1, 2000],
+        every: str | None = None,
+        channel: discord.TextChannel | None = None,
+    ) -> None:
+        await feeds.add(interaction, url, every, channel)
+
+    @feed.command(name="list", description="The feeds this server follows, and how they fare")
+    async def feed_list(interaction: discord.Interaction) -> None:
+        await feeds.list(interaction)
+
+    @feed.command(name="remove", description="Stop following a feed (its articles stay)")
+    @app_commands.describe(url="The feed's address, as /feed list shows it")
+    async def feed_remove(interaction: discord.Interaction, url: str) -> None:
+        await feeds.remove(interaction, url)
+
+    tree.add_command(feed)

@@ -17,6 +17,8 @@ quoting each in its passage (the answering part in bold).
 • `/sources` lists the articles I can quote here.
 • `/ingest url:` or `/ingest file:` (.txt, .md, .html, .jsonl) adds articles to this server; \
 `/forget source:` removes one. Both need Manage Server{role}.
+• `/feed add url:` follows an RSS or Atom feed: its new articles are added as they appear \
+(and announced in `channel:` if given); `/feed list`, `/feed remove`. Manage Server{role} too.
 
 Each server has its own articles{shared}. What one server adds is never shown elsewhere."""
 

@@ -271,7 +271,8 @@ class StandinDiscord:
     ) -> InteractionRecord:
         """A user runs a registered slash command; dispatched as INTERACTION_CREATE.
 
-        Option values that are `world.Attachment`s become attachment options with resolved data.
+        `name` may name a subcommand ("feed add"). Option values that are `world.Attachment`s
+        become attachment options with resolved data; channel options (a channel id) too.
         """
         record, data = self._interaction_payload(name, user_id, guild_id, channel_id, options or {})
         await self.dispatch("INTERACTION_CREATE", data)
@@ -293,8 +294,9 @@ class StandinDiscord:
         from .world import Attachment
 
         world = self.world
+        top, *subcommands = name.split()
         with world.lock:
-            command = world.registered_command(name, guild_id)
+            command = world.registered_command(top, guild_id)
             if command is None:
                 raise LookupError(f"/{name} is not registered for guild {guild_id} (synced?)")
             user = world.users[user_id]
@@ -307,26 +309,45 @@ class StandinDiscord:
                 channel_id = int(channel["id"])
             record = world.new_interaction(name, user_id, guild_id, channel_id)
 
-            declared = {o["name"]: o for o in command.get("options", [])}
-            option_list, resolved_attachments = [], {}
+            # "feed add" is the subcommand "add" of the command "feed".
+            declared_in = command.get("options", [])
+            for sub in subcommands:
+                found = [o for o in declared_in if o["name"] == sub and o["type"] in (1, 2)]
+                if not found:
+                    raise LookupError(f"/{command['name']} has no subcommand {sub!r}")
+                declared_in = found[0].get("options", [])
+            declared = {o["name"]: o for o in declared_in}
+            option_list, resolved_attachments, resolved_channels = [], {}, {}
             for key, value in options.items():
                 if key not in declared:
                     raise LookupError(f"/{name} has no option {key!r}")
                 if isinstance(value, Attachment):
                     resolved_attachments[str(value.id)] = self.attachment_json(value.id)
                     value = str(value.id)
+                if declared[key]["type"] == 7:  # a channel: sent with its resolved data
+                    found_channel = world.channel(int(value))
+                    if found_channel is None:
+                        raise LookupError(f"no channel {value}")
+                    resolved_channels[str(value)] = {
+                        **found_channel,
+                        "permissions": str((1 << 53) - 1),
+                    }
+                    value = str(value)
                 option_list.append({"name": key, "type": declared[key]["type"], "value": value})
+            for sub in reversed(subcommands):
+                option_list = [{"name": sub, "type": 1, "options": option_list}]
 
             command_data: Json = {
                 "id": command["id"],
-                "name": name,
+                "name": command["name"],
                 "type": 1,
                 "options": option_list,
             }
             if "guild_id" in command:
                 command_data["guild_id"] = command["guild_id"]
-            if resolved_attachments:
-                command_data["resolved"] = {"attachments": resolved_attachments}
+            resolved = {"attachments": resolved_attachments, "channels": resolved_channels}
+            if resolved_attachments or resolved_channels:
+                command_data["resolved"] = {k: v for k, v in resolved.items() if v}
 
             data: Json = {
                 "id": str(record.id),
