@@ -48,6 +48,7 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _RNG = np.random.default_rng(20241105)
 _A = _RNG.integers(1, 2**63, size=PERMUTATIONS, dtype=np.uint64) | np.uint64(1)
 _B = _RNG.integers(0, 2**63, size=PERMUTATIONS, dtype=np.uint64)
+_BLOCK = 4096
 
 
 def shingles(text: str, size: int = SHINGLE_WORDS) -> set[int]:
@@ -88,9 +89,14 @@ def signature(text: str) -> Signature:
     if len(hashes) < MIN_SHINGLES:
         return Signature(b"", len(hashes))
     x = np.fromiter(hashes, dtype=np.uint64, count=len(hashes))
-    with np.errstate(over="ignore"):  # wrap-around is the hash
-        mixed = (x[:, None] * _A[None, :] + _B[None, :]) >> np.uint64(32)
-    return Signature(mixed.min(axis=0).astype(np.uint32).tobytes(), len(hashes))
+    lowest = np.full(PERMUTATIONS, np.iinfo(np.uint64).max, dtype=np.uint64)
+    # In blocks, so that a book-length text needs a few MB, not shingles x 128 x 8 bytes.
+    for start in range(0, len(x), _BLOCK):
+        block = x[start : start + _BLOCK, None]
+        with np.errstate(over="ignore"):  # wrap-around is the hash
+            mixed = (block * _A[None, :] + _B[None, :]) >> np.uint64(32)
+        np.minimum(lowest, mixed.min(axis=0), out=lowest)
+    return Signature(lowest.astype(np.uint32).tobytes(), len(hashes))
 
 
 @dataclass(frozen=True)

@@ -175,16 +175,7 @@ class CollectionStore:
     # --- near-duplicates ---------------------------------------------------------------------
     def find_copy_of(self, article: Article, sig: Signature) -> ArticleRecord | None:
         """The stored article (of another source) that tells the same story as `article`."""
-        if not sig.usable:
-            return None
-        records = [
-            r
-            for r in map(self.catalog.article, self.catalog.duplicate_candidates(sig))
-            if r is not None and r.source != article.source
-        ]
-        texts = ((r.article_id, self.catalog.article_text(r.article_id) or "") for r in records)
-        match = best_match(article.text, texts)
-        return next((r for r in records if r.article_id == match), None)
+        return find_copy_in(self.catalog, article, sig)
 
     def record_copy(self, kept: ArticleRecord, article: Article) -> bool:
         """Note `article` as another copy of `kept`; False when `kept` was removed meanwhile."""
@@ -229,6 +220,20 @@ class CollectionStore:
             orphan_vectors=len(vector_ids - catalog_ids),
             unfinished_articles=len(pending) + len(deleting),
         )
+
+
+def find_copy_in(catalog: Catalog, article: Article, sig: Signature) -> ArticleRecord | None:
+    """The ready article of `catalog`, from another source, that tells `article`'s story."""
+    if not sig.usable:
+        return None
+    records = [
+        r
+        for r in map(catalog.article, catalog.duplicate_candidates(sig))
+        if r is not None and r.source != article.source
+    ]
+    texts = ((r.article_id, catalog.article_text(r.article_id) or "") for r in records)
+    match = best_match(article.text, texts)
+    return next((r for r in records if r.article_id == match), None)
 
 
 def _passages(spans: Sequence[tuple[str, int, int]]) -> list[str]:
