@@ -10,7 +10,12 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from bot.cli import app
+from bot.discord_bot.messages import ingest_report, sources_list
+from bot.discord_bot.scopes import Scope
 from bot.render_cli import render_sources
+from bot.service import SourceInfo
+from retrieval.catalog import AlsoIn
+from retrieval.ingest import IngestItem
 from retrieval.near_duplicates import is_same_story, shingles, signature
 from tests.conftest import make_service
 
@@ -165,3 +170,21 @@ def test_updates_replace_and_forget_removes_copies(tmp_path: Path) -> None:
         assert info.source == str(copy.resolve()) and info.also_in == ()
     finally:
         service.close()
+
+
+def test_discord_lists_the_other_copies_of_a_story() -> None:
+    copies = tuple(
+        AlsoIn(f"https://site{n}.example/story", "Story", f"https://site{n}.example/story", None)
+        for n in range(5)
+    )
+    info = SourceInfo(
+        "orig", "Story", "https://orig.example", "2024-11-04", "en", 2, "news", copies
+    )
+    [message] = sources_list([info], Scope(1, "news"))
+    assert "2024-11-04" in message
+    assert "also in: https://site0.example/story, https://site1.example/story" in message
+    assert "+2 more" in message
+    report = ingest_report(
+        [IngestItem("copy", "duplicate", "same story as orig; listed as also in it")]
+    )
+    assert "same story as orig" in report[0]
