@@ -6,6 +6,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -192,7 +193,7 @@ def sources(
     with _exit_on_user_error():
         infos = _service(settings).sources()
     if as_json:
-        print(json.dumps([info.__dict__ for info in infos], ensure_ascii=False, indent=2))
+        print(json.dumps([asdict(info) for info in infos], ensure_ascii=False, indent=2))
     else:
         render_sources(console, infos, settings.collection)
 

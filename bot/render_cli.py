@@ -15,7 +15,13 @@ from bot.answering.answer import Answer, Citation
 from bot.service import IngestReport, SourceInfo
 from retrieval.ingest import IngestItem
 
-_STATUS_STYLE = {"added": "green", "updated": "cyan", "unchanged": "dim", "failed": "red"}
+_STATUS_STYLE = {
+    "added": "green",
+    "updated": "cyan",
+    "unchanged": "dim",
+    "duplicate": "magenta",
+    "failed": "red",
+}
 
 
 def render_answer(console: Console, answer: Answer) -> None:
@@ -26,12 +32,27 @@ def render_answer(console: Console, answer: Answer) -> None:
     for citation in answer.citations:
         heading = escape(citation.title or citation.source)
         where = escape(citation.url or citation.source)
+        dated = f" · {citation.date}" if citation.date else ""
+        also = (
+            "\n    [dim]also in: " + escape(", ".join(_also_in_names(citation))) + "[/]"
+            if citation.also_in
+            else ""
+        )
         console.print(
             f"[bold][{citation.n}][/] {heading}\n"
-            f"    [dim]{where} · characters {citation.start}-{citation.end}"
-            f" · score {citation.score:.3f}[/]\n"
+            f"    [dim]{where}{dated} · characters {citation.start}-{citation.end}"
+            f" · score {citation.score:.3f}[/]"
+            f"{also}\n"
             f"    “{_marked_quote(citation)}”"
         )
+
+
+def _also_in_names(citation: Citation) -> list[str]:
+    """The other copies of the cited story: their link, or their source when they have none."""
+    return [
+        (copy.url or copy.source) + (f" ({copy.date})" if copy.date else "")
+        for copy in citation.also_in
+    ]
 
 
 def _marked_quote(citation: Citation) -> str:
@@ -99,10 +120,19 @@ def render_sources(console: Console, infos: Sequence[SourceInfo], collection: st
         )
         return
     table = Table(title=f"Sources in {collection}")
-    for column in ("source", "title", "date", "lang", "chunks"):
+    columns = ["source", "title", "date", "lang", "chunks"]
+    copies = any(info.also_in for info in infos)
+    for column in columns + (["also in"] if copies else []):
         table.add_column(column, overflow="fold")
     for info in infos:
-        table.add_row(
-            escape(info.source), escape(info.title), info.date or "", info.lang, str(info.chunks)
-        )
+        row = [
+            escape(info.source),
+            escape(info.title),
+            info.date or "",
+            info.lang,
+            str(info.chunks),
+        ]
+        if copies:
+            row.append(escape("\n".join(c.url or c.source for c in info.also_in)))
+        table.add_row(*row)
     console.print(table)

@@ -8,18 +8,21 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from bot.answering.also_in import with_also_in
 from bot.answering.answer import Answer
+from bot.answering.dated_answers import date_answer
 from bot.answering.extractive import extractive_answer
 from bot.answering.followup import Turn, standalone_question
 from bot.errors import EmptyStoreError, QuestionError, UserError
 from bot.settings import Settings
 from retrieval.articles import Article
-from retrieval.catalog import SearchFilters
+from retrieval.catalog import AlsoIn, SearchFilters
 from retrieval.catalog_restore import RestoreReport, restore_catalog
 from retrieval.embedders import make_embeddings
 from retrieval.embedding_cache import CachedEmbeddings, EmbeddingCache
 from retrieval.ingest import IngestItem, ingest_articles
 from retrieval.loading import LoadFailure, LoadOptions, iter_articles, load_bytes
+from retrieval.recency import prefer_recent
 from retrieval.search import search_hybrid
 from retrieval.store import CollectionStore
 from retrieval.vector_index import open_chroma_client
@@ -50,6 +53,7 @@ class SourceInfo:
     lang: str
     chunks: int
     collection: str
+    also_in: tuple[AlsoIn, ...] = ()  # other sites that carried the same story
 
 
 @dataclass
@@ -188,16 +192,17 @@ class NewsService:
             filters=filters,
             fusion=self.settings.search_fusion,
         )
+        hits = prefer_recent(question, result.hits, floor=self.abstain_threshold)
         answer_started = time.perf_counter()
         answer = extractive_answer(
             question,
-            result.hits,
+            hits,
             self.abstain_threshold,
             self.settings.answer_sentences,
             passage_chars=self.settings.passage_chars,
         )
         if generator is not None:
-            answer = generator.generate(question, result.hits, answer, on_token=on_token)
+            answer = generator.generate(question, hits, answer, on_token=on_token)
         # The generator's own timings (llm, verify) are kept beside retrieval's.
         timings = {**result.timings_ms, **answer.timings_ms}
         timings["answer"] = (time.perf_counter() - answer_started) * 1000
@@ -205,7 +210,7 @@ class NewsService:
         answer.timings_ms = {k: round(v, 1) for k, v in timings.items()}
         if query != question:
             answer.search_query = query
-        return answer
+        return date_answer(with_also_in(answer, stores))
 
     # --- ingesting -------------------------------------------------------------------------
     def load_options(self, allow_private_urls: bool | None = None) -> LoadOptions:
@@ -301,7 +306,13 @@ class NewsService:
 
     # --- managing --------------------------------------------------------------------------
     def forget(self, source: str, *, collection: str | None = None) -> int:
-        return len(self.store(collection).forget(source))
+        """Remove the source's article, or its mention in another article's also-in list.
+
+        Forgetting the stored copy of a story removes its also-in list with it: the copies'
+        texts were never stored, so none can take its place (ingest one again to keep it).
+        """
+        store = self.store(collection)
+        return len(store.forget(source)) + store.forget_copy(source)
 
     def warm_up(self) -> None:
         """Load the embedding model now, so that the first question does not wait for it."""
@@ -337,7 +348,10 @@ class NewsService:
     def sources(self, *, collections: Sequence[str] | None = None) -> list[SourceInfo]:
         infos = []
         for name in collections or [self.settings.collection]:
-            for record in self.store(name).catalog.articles():
+            catalog = self.store(name).catalog
+            records = catalog.articles()
+            copies = catalog.also_in([r.article_id for r in records])
+            for record in records:
                 infos.append(
                     SourceInfo(
                         record.source,
@@ -347,6 +361,7 @@ class NewsService:
                         record.lang,
                         record.n_chunks,
                         name,
+                        tuple(copies.get(record.article_id, ())),
                     )
                 )
         return infos

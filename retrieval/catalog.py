@@ -18,6 +18,7 @@ from pathlib import Path
 
 from retrieval.articles import Article, Chunk
 from retrieval.embedding_cache import connect_sqlite
+from retrieval.near_duplicates import Signature
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -47,6 +48,26 @@ CREATE INDEX IF NOT EXISTS chunks_article ON chunks (article_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5 (
     body, tokenize = 'unicode61 remove_diacritics 2'
 );
+-- Near-duplicates (retrieval/near_duplicates.py): each stored article's MinHash signature and
+-- LSH buckets, and the other copies of its story that were not stored ("also in"). A source is
+-- in at most one also-in list.
+CREATE TABLE IF NOT EXISTS signatures (
+    article_id TEXT PRIMARY KEY, n_shingles INTEGER NOT NULL, minhash BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS signature_buckets (
+    band INTEGER NOT NULL, bucket INTEGER NOT NULL, article_id TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS signature_buckets_key ON signature_buckets (band, bucket);
+CREATE INDEX IF NOT EXISTS signature_buckets_article ON signature_buckets (article_id);
+CREATE TABLE IF NOT EXISTS also_in (
+    source TEXT PRIMARY KEY,
+    article_id TEXT NOT NULL,
+    title TEXT NOT NULL,
+    url TEXT,
+    date TEXT,
+    added_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS also_in_article ON also_in (article_id);
 """
 
 # Digit groups are written "8000", "8 000", "8,000" or "8.000" depending on the language;
@@ -242,6 +263,16 @@ class ChunkRecord:
     @property
     def text(self) -> str:
         return self.article_text[self.start : self.end]
+
+
+@dataclass(frozen=True)
+class AlsoIn:
+    """Another copy of a stored article's story, recorded instead of stored."""
+
+    source: str
+    title: str
+    url: str | None
+    date: str | None
 
 
 def _chunk_record(row: tuple, article_text: str) -> ChunkRecord:
@@ -444,6 +475,19 @@ class Catalog:
                 db.execute(
                     "UPDATE articles SET state = 'ready' WHERE article_id = ?", (article_id,)
                 )
+                # The copies of an updated story stay its copies; a source now stored in its
+                # own right is no longer a copy of another article.
+                db.execute(
+                    "UPDATE also_in SET article_id = ?1 WHERE article_id IN (SELECT article_id"
+                    " FROM articles WHERE source = (SELECT source FROM articles WHERE"
+                    " article_id = ?1) AND article_id != ?1)",
+                    (article_id,),
+                )
+                db.execute(
+                    "DELETE FROM also_in WHERE source ="
+                    " (SELECT source FROM articles WHERE article_id = ?)",
+                    (article_id,),
+                )
             self._set_state(db, replaced_ids, "deleting")
 
     def mark_deleting(self, article_ids: Sequence[str]) -> None:
@@ -468,6 +512,9 @@ class Catalog:
                 )
                 db.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
                 db.execute("DELETE FROM articles WHERE article_id = ?", (article_id,))
+                db.execute("DELETE FROM signatures WHERE article_id = ?", (article_id,))
+                db.execute("DELETE FROM signature_buckets WHERE article_id = ?", (article_id,))
+                db.execute("DELETE FROM also_in WHERE article_id = ?", (article_id,))
 
     def unfinished(self) -> tuple[list[str], list[str]]:
         """(pending, deleting) article ids: work a crash interrupted."""
@@ -513,3 +560,81 @@ class Catalog:
     def all_chunk_ids(self) -> set[str]:
         with self._lock:
             return {row[0] for row in self._db.execute("SELECT chunk_id FROM chunks")}
+
+    # --- near-duplicates ---------------------------------------------------------------------
+    def add_signatures(self, signatures: Sequence[tuple[str, Signature]]) -> None:
+        with self._transaction() as db:
+            for article_id, sig in signatures:
+                db.execute("DELETE FROM signature_buckets WHERE article_id = ?", (article_id,))
+                db.execute(
+                    "INSERT OR REPLACE INTO signatures (article_id, n_shingles, minhash)"
+                    " VALUES (?, ?, ?)",
+                    (article_id, sig.n_shingles, sig.values),
+                )
+                db.executemany(
+                    "INSERT INTO signature_buckets (band, bucket, article_id) VALUES (?, ?, ?)",
+                    [(band, bucket, article_id) for band, bucket in sig.bands()],
+                )
+
+    def unsigned_articles(self, limit: int = 500) -> list[str]:
+        """Ready articles stored before signatures were kept (or restored by a sync)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT article_id FROM articles a WHERE state = 'ready' AND NOT EXISTS"
+                " (SELECT 1 FROM signatures s WHERE s.article_id = a.article_id) LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [row[0] for row in rows]
+
+    def duplicate_candidates(self, sig: Signature, limit: int = 20) -> list[str]:
+        """Ready articles sharing an LSH bucket with `sig`, those sharing the most first."""
+        buckets = sig.bands()
+        if not buckets:
+            return []
+        values = ",".join("(?, ?)" for _ in buckets)
+        params = [v for pair in buckets for v in pair]
+        with self._lock:
+            rows = self._db.execute(
+                f"WITH keys (band, bucket) AS (VALUES {values})"
+                " SELECT b.article_id, COUNT(*) AS shared FROM keys"
+                " JOIN signature_buckets b ON b.band = keys.band AND b.bucket = keys.bucket"
+                " JOIN articles a ON a.article_id = b.article_id WHERE a.state = 'ready'"
+                " GROUP BY b.article_id ORDER BY shared DESC LIMIT ?",
+                [*params, limit],
+            ).fetchall()
+        return [row[0] for row in rows]
+
+    def add_also_in(self, article_id: str, copy: AlsoIn) -> bool:
+        """Record `copy` as another copy of the ready article; False if it is gone meanwhile."""
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        with self._transaction() as db:
+            ready = db.execute(
+                "SELECT 1 FROM articles WHERE article_id = ? AND state = 'ready'", (article_id,)
+            ).fetchone()
+            if not ready:
+                return False
+            db.execute(
+                "INSERT OR REPLACE INTO also_in (source, article_id, title, url, date, added_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (copy.source, article_id, copy.title, copy.url, copy.date, now),
+            )
+        return True
+
+    def also_in(self, article_ids: Sequence[str]) -> dict[str, list[AlsoIn]]:
+        """The recorded copies of each article, oldest record first."""
+        found: dict[str, list[AlsoIn]] = {}
+        with self._lock:
+            for i in range(0, len(article_ids), 500):
+                part = list(article_ids[i : i + 500])
+                marks = ",".join("?" * len(part))
+                for article_id, *fields in self._db.execute(
+                    "SELECT article_id, source, title, url, date FROM also_in"
+                    f" WHERE article_id IN ({marks}) ORDER BY added_at, source",
+                    part,
+                ):
+                    found.setdefault(article_id, []).append(AlsoIn(*fields))
+        return found
+
+    def forget_also_in(self, source: str) -> int:
+        with self._transaction() as db:
+            return db.execute("DELETE FROM also_in WHERE source = ?", (source,)).rowcount

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -18,9 +19,11 @@ from typing import Literal
 from retrieval.articles import Article, Chunk
 from retrieval.chunking import TokenCounter, chunk_article
 from retrieval.loading import LoadFailure
+from retrieval.near_duplicates import Signature, is_same_story, shingles, signature
 from retrieval.store import CollectionStore, PlannedArticle
 
-Status = Literal["added", "unchanged", "updated", "failed"]
+# "duplicate": the same story as an article of another source, recorded as "also in" it.
+Status = Literal["added", "unchanged", "updated", "duplicate", "failed"]
 
 DEFAULT_BATCH_CHUNKS = 64
 DEFAULT_QUEUE_SIZE = 256
@@ -41,6 +44,8 @@ class _Prepared:
 
     item: Article | LoadFailure
     chunks: Sequence[Chunk] | None = None  # None: already stored when looked at
+    signature: Signature | None = None
+    signing_s: float = 0.0  # time spent on the signature, for the near-duplicate cost
 
 
 class _ProducerFailed:
@@ -93,7 +98,11 @@ def _prepare(
                 # Unchanged: no chunking at all, which is what makes a re-ingest cheap.
                 prepared = _Prepared(item)
             else:
-                prepared = _Prepared(item, chunk_article(item, count_tokens=count_tokens))
+                started = time.perf_counter()
+                sig = signature(item.text)
+                signing_s = time.perf_counter() - started
+                chunks = chunk_article(item, count_tokens=count_tokens)
+                prepared = _Prepared(item, chunks, sig, signing_s)
             if not put(prepared):
                 return
     except BaseException as error:  # handed to the consumer, which re-raises it
@@ -131,15 +140,25 @@ def iter_ingest(
     batch_chunks: int = DEFAULT_BATCH_CHUNKS,
     queue_size: int = DEFAULT_QUEUE_SIZE,
     max_chunks: int | None = None,
+    timings: dict[str, float] | None = None,
 ) -> Iterator[IngestItem]:
     """Store every article not already stored, yielding one outcome per input item, in order.
 
     Articles are written in batches of about `batch_chunks` chunks: one model pass per batch,
     and identical texts in a batch are embedded once (the cache covers texts seen before).
+    An article from a source with nothing stored that tells the same story as a stored article
+    of another source is not stored: it is recorded as "also in" that article. `timings`, when
+    given, receives the seconds spent finding copies ("near_duplicates_s").
     """
+    timings = timings if timings is not None else {}
+    timings.setdefault("near_duplicates_s", 0.0)
+    started = time.perf_counter()
+    store.sign_unsigned()
+    timings["near_duplicates_s"] += time.perf_counter() - started
     planned: list[PlannedArticle] = []
     planned_ids: set[str] = set()
     planned_sources: set[str] = set()
+    planned_buckets: set[tuple[int, int]] = set()  # LSH buckets of the planned articles
     # Outcomes wait for their batch so that the report keeps the order of the input.
     waiting: list[tuple[IngestItem, bool]] = []
     chunk_total = 0
@@ -160,6 +179,7 @@ def iter_ingest(
         planned.clear()
         planned_ids.clear()
         planned_sources.clear()
+        planned_buckets.clear()
         chunk_total = 0
         outcomes = list(waiting)
         waiting.clear()
@@ -191,6 +211,26 @@ def iter_ingest(
             # Two versions of one source in a batch: the later must see the earlier as stored.
             yield from flush()
         older = [r.article_id for r in store.catalog.articles(source=article.source)]
+        sig = prepared.signature
+        timings["near_duplicates_s"] += prepared.signing_s
+        if not older and sig is not None and sig.usable:
+            # Only a source with nothing stored can be a copy: a new text from a stored source
+            # is its update and replaces it, whatever it resembles.
+            started = time.perf_counter()
+            if planned_buckets.intersection(sig.bands()) and any(
+                is_same_story(shingles(article.text), shingles(p.article.text)) for p in planned
+            ):
+                # The first copy is not written yet; it must be stored before it is named.
+                timings["near_duplicates_s"] += time.perf_counter() - started
+                yield from flush()
+                started = time.perf_counter()
+            kept = store.find_copy_of(article, sig)
+            recorded = kept is not None and store.record_copy(kept, article)
+            timings["near_duplicates_s"] += time.perf_counter() - started
+            if kept is not None and recorded:
+                reason = f"same story as {kept.source}; listed as also in it"
+                yield from report(IngestItem(article.source, "duplicate", reason, article.title))
+                continue
         if not prepared.chunks:
             yield from report(
                 IngestItem(article.source, "failed", "no text to index", article.title)
@@ -204,9 +244,11 @@ def iter_ingest(
             )
             yield from report(IngestItem(article.source, "failed", reason, article.title))
             continue
-        planned.append(PlannedArticle(article, prepared.chunks, older))
+        planned.append(PlannedArticle(article, prepared.chunks, older, sig))
         planned_ids.add(article.id)
         planned_sources.add(article.source)
+        if sig is not None:
+            planned_buckets.update(sig.bands())
         status: Status = "updated" if older else "added"
         outcome = IngestItem(
             article.source, status, title=article.title, chunks=len(prepared.chunks)
@@ -224,10 +266,13 @@ def ingest_articles(
     on_item: Callable[[IngestItem], None] | None = None,
     batch_chunks: int = DEFAULT_BATCH_CHUNKS,
     max_chunks: int | None = None,
+    timings: dict[str, float] | None = None,
 ) -> list[IngestItem]:
     """`iter_ingest`, collected; `on_item` sees each outcome as soon as it is known."""
     results: list[IngestItem] = []
-    for item in iter_ingest(items, store, batch_chunks=batch_chunks, max_chunks=max_chunks):
+    for item in iter_ingest(
+        items, store, batch_chunks=batch_chunks, max_chunks=max_chunks, timings=timings
+    ):
         results.append(item)
         if on_item:
             on_item(item)

@@ -646,7 +646,7 @@ def _jsonl_record(path: Path, line_no: int, line: bytes, seen_ids: dict[str, int
         return LoadFailure(
             where, f'expected a JSON object with a "text" field, got {_json_type(record)}'
         )
-    for key in ("text", "title", "url", "date", "lang", "id"):
+    for key in ("text", "title", "url", "date", "published", "lang", "id"):
         # JSON may escape half of a surrogate pair ("\\ud800"), which no UTF-8 store accepts;
         # left in, it crashed the ingest or made the whole batch of articles fail to store.
         value = record.get(key)
@@ -686,7 +686,7 @@ def _jsonl_record(path: Path, line_no: int, line: bytes, seen_ids: dict[str, int
         source=f"{path}#{record_id}" if record_id else where,
         title=title or _title_from_text(text, markdown=False),
         url=url.strip() if isinstance(url, str) and url.strip() else None,
-        date=normalize_date(record.get("date")),
+        date=normalize_date(record.get("date") or record.get("published")),
         lang=lang or detect_language(text),
         extra={"id": record_id} if record_id else {},
     )

@@ -22,8 +22,9 @@ from pathlib import Path
 import chromadb
 
 from retrieval.articles import Article, Chunk
-from retrieval.catalog import ArticleRecord, Catalog, ChunkRecord
+from retrieval.catalog import AlsoIn, ArticleRecord, Catalog, ChunkRecord
 from retrieval.embedding_cache import CachedEmbeddings
+from retrieval.near_duplicates import Signature, best_match, signature
 from retrieval.sentences import sentence_spans
 from retrieval.vector_index import VectorIndex, check_collection_name
 from retrieval.write_lock import write_lock
@@ -34,6 +35,7 @@ class PlannedArticle:
     article: Article
     chunks: Sequence[Chunk]
     replaces: Sequence[str]  # article ids of older versions from the same source
+    signature: Signature | None = None  # for finding later copies of this story
 
 
 @dataclass(frozen=True)
@@ -151,6 +153,9 @@ class CollectionStore:
             if not planned:
                 return
             self.catalog.begin([(p.article, p.chunks) for p in planned])
+            self.catalog.add_signatures(
+                [(p.article.id, p.signature) for p in planned if p.signature is not None]
+            )
             self._embed_and_add(self.catalog.chunks_of([p.article.id for p in planned]))
             replaced = [old for p in planned for old in p.replaces]
             self.catalog.finish([p.article.id for p in planned], replaced)
@@ -166,6 +171,32 @@ class CollectionStore:
         with self.lock.hold():
             self.vectors.delete(self.catalog.chunk_ids(article_ids))
             self.catalog.purge(article_ids)
+
+    # --- near-duplicates ---------------------------------------------------------------------
+    def find_copy_of(self, article: Article, sig: Signature) -> ArticleRecord | None:
+        """The stored article (of another source) that tells the same story as `article`."""
+        return find_copy_in(self.catalog, article, sig)
+
+    def record_copy(self, kept: ArticleRecord, article: Article) -> bool:
+        """Note `article` as another copy of `kept`; False when `kept` was removed meanwhile."""
+        copy = AlsoIn(article.source, article.title, article.url, article.date)
+        with self.lock.hold():
+            return self.catalog.add_also_in(kept.article_id, copy)
+
+    def sign_unsigned(self, batch: int = 500) -> int:
+        """Signatures for articles stored without one (older versions, a sync); returns count."""
+        done = 0
+        while ids := self.catalog.unsigned_articles(batch):
+            signed = [(i, signature(self.catalog.article_text(i) or "")) for i in ids]
+            with self.lock.hold():
+                self.catalog.add_signatures(signed)
+            done += len(signed)
+        return done
+
+    def forget_copy(self, source: str) -> int:
+        """Remove `source` from the also-in list that names it; 1 if it was there."""
+        with self.lock.hold():
+            return self.catalog.forget_also_in(source)
 
     def forget(self, source: str) -> list[ArticleRecord]:
         with self.lock.hold():
@@ -189,6 +220,20 @@ class CollectionStore:
             orphan_vectors=len(vector_ids - catalog_ids),
             unfinished_articles=len(pending) + len(deleting),
         )
+
+
+def find_copy_in(catalog: Catalog, article: Article, sig: Signature) -> ArticleRecord | None:
+    """The ready article of `catalog`, from another source, that tells `article`'s story."""
+    if not sig.usable:
+        return None
+    records = [
+        r
+        for r in map(catalog.article, catalog.duplicate_candidates(sig))
+        if r is not None and r.source != article.source
+    ]
+    texts = ((r.article_id, catalog.article_text(r.article_id) or "") for r in records)
+    match = best_match(article.text, texts)
+    return next((r for r in records if r.article_id == match), None)
 
 
 def _passages(spans: Sequence[tuple[str, int, int]]) -> list[str]:

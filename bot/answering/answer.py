@@ -7,6 +7,15 @@ from pydantic import BaseModel, Field
 REFUSAL = "The articles don't say."
 
 
+class AlsoIn(BaseModel):
+    """Another site that carried the same story; its copy was not stored separately."""
+
+    source: str
+    title: str
+    url: str | None
+    date: str | None = None
+
+
 class Citation(BaseModel):
     """One quoted passage: `quote == article_text[start:end]` for the article at `source`.
 
@@ -27,6 +36,7 @@ class Citation(BaseModel):
     lang: str | None = None
     key_start: int | None = None
     key_end: int | None = None
+    also_in: list[AlsoIn] = Field(default_factory=list)
 
     @property
     def key(self) -> tuple[int, int]:

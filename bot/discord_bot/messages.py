@@ -40,6 +40,7 @@ _STATUS_MARK = {
     "added": "✅ added",
     "updated": "🔄 updated",
     "unchanged": "➖ unchanged",
+    "duplicate": "🔁 same story as a stored article",
     "failed": "❌ failed",
 }
 
@@ -70,7 +71,7 @@ def ingest_report(items: Sequence[IngestItem]) -> list[str]:
         label = shorten(item.title or item.source, 120)
         mark = _STATUS_MARK.get(item.status, item.status)
         line = f"{mark}: {label} (`{shorten(item.source, 150)}`)"
-        if item.status == "failed":
+        if item.status in ("failed", "duplicate"):
             line += f" — {shorten(item.reason, 400)}"
         elif item.chunks:
             line += f" — {item.chunks} passage{'s' if item.chunks != 1 else ''}"
@@ -91,7 +92,12 @@ def sources_list(
         details = " · ".join(x for x in (info.date, info.lang, where) if x)
         line = f"• {title} — `{shorten(info.source, 150)}` · {details}"
         linked = line.replace(f"• {title}", f"• [{title}](<{info.url}>)", 1) if info.url else line
-        lines.append(linked if len(linked) <= 1000 else line)
+        if info.also_in:
+            others = ", ".join(shorten(c.url or c.source, 100) for c in info.also_in[:3])
+            more = f" +{len(info.also_in) - 3} more" if len(info.also_in) > 3 else ""
+            line += f" · also in: {others}{more}"
+            linked += f" · also in: {others}{more}"
+        lines.append(linked if len(linked) <= 1000 else shorten(line, 1000))
     return _pack_lines(lines, max_messages)
 
 

@@ -25,6 +25,11 @@ _BOLD = "\x00"
 _ELLIPSIS = "…"
 # Link lines name the article; long titles are shortened there (the field name has it in full).
 _LINK_TITLE_CHARS = 80
+# The other copies of a story named under a citation: a few, each shortened, so that the link
+# line keeps most of the field for the quote.
+_ALSO_IN_SHOWN = 3
+_ALSO_IN_CHARS = 60
+_ALSO_IN_LINE_CHARS = 400
 
 Rendered = tuple[str | None, discord.Embed]
 
@@ -108,15 +113,38 @@ def _escape(text: str) -> str:
     return discord.utils.escape_markdown(text, ignore_links=False)
 
 
+def _markdown_link(title: str, url: str | None) -> str:
+    """`title` linked to `url` when it is a web link (escaped title), else the title alone."""
+    if url and url.startswith(("http://", "https://")):
+        # Parentheses would end the markdown link early.
+        url = url.replace("(", "%28").replace(")", "%29")
+        return f"[{title.replace('[', '(').replace(']', ')')}]({url})"
+    return title
+
+
+def _also_in_line(citation: Citation) -> str:
+    if not citation.also_in:
+        return ""
+    more = len(citation.also_in) - _ALSO_IN_SHOWN
+    tail = f" and {more} more" if more > 0 else ""
+    line = ""
+    for linked in (True, False):
+        names = [
+            (_markdown_link(name, c.url) if linked else name) + (f" ({c.date})" if c.date else "")
+            for c in citation.also_in[:_ALSO_IN_SHOWN]
+            for name in [_escape(shorten(c.title or c.source, _ALSO_IN_CHARS))]
+        ]
+        line = "\nalso in: " + ", ".join(names) + tail
+        if len(line) <= _ALSO_IN_LINE_CHARS:
+            break  # very long links leave the quote too little room: names alone then
+    return line
+
+
 def _link_line(citation: Citation) -> str:
     title = _escape(shorten(citation.title or citation.source, _LINK_TITLE_CHARS))
     position = f"characters {citation.start}–{citation.end}"
-    if citation.url and citation.url.startswith(("http://", "https://")):
-        # Parentheses would end the markdown link early.
-        url = citation.url.replace("(", "%28").replace(")", "%29")
-        title = title.replace("[", "(").replace("]", ")")
-        return f"[{title}]({url}) · {position}"
-    return f"{title} · {position}"
+    dated = f" · {citation.date}" if citation.date else ""
+    return f"{_markdown_link(title, citation.url)}{dated} · {position}{_also_in_line(citation)}"
 
 
 def _quote_markdown(citation: Citation) -> str:
