@@ -309,14 +309,14 @@ def main() -> int:
     )
     parser.add_argument("--rows", type=Path, help="Feature rows: read when present, else written.")
     parser.add_argument("--limit", type=int, help="Only the first N questions of each file.")
-    parser.add_argument("--l2", type=float, default=1.0)
+    parser.add_argument("--l2", type=float, default=10.0)
     parser.add_argument(
         "--news-weight",
         type=float,
         default=3.0,
         help="Weight of a news row against an XQuAD row in the decision fit.",
     )
-    parser.add_argument("--max-answerable-refusals", type=float, default=0.04)
+    parser.add_argument("--max-answerable-refusals", type=float, default=0.045)
     parser.add_argument("--write", action="store_true", help="Save the fitted model file.")
     args = parser.parse_args()
 

@@ -767,6 +767,35 @@ def feature_row(
     }
 
 
+class _QueryVectors:
+    """The service's embeddings, answering queries from vectors embedded beforehand."""
+
+    def __init__(self, embeddings: Any, vectors: dict[str, Any]) -> None:
+        self._embeddings = embeddings
+        self._vectors = vectors
+
+    def embed_queries(self, texts: Sequence[str]) -> Any:
+        import numpy as np
+
+        if all(t in self._vectors for t in texts):
+            return np.array([self._vectors[t] for t in texts])
+        return self._embeddings.embed_queries(texts)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._embeddings, name)
+
+
+class _WithQueryVectors:
+    """A service whose `embeddings` use vectors of the questions embedded in one batch."""
+
+    def __init__(self, service: NewsService, vectors: dict[str, Any]) -> None:
+        self._service = service
+        self.embeddings = _QueryVectors(service.embeddings, vectors)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._service, name)
+
+
 def feature_rows(
     service: NewsService,
     eval_set: EvalSet,
@@ -788,6 +817,16 @@ def feature_rows(
         for context in contexts:
             title = titles[context.context_id]
             sources_of.setdefault(title, set()).add(context_source(name, context.context_id))
+    # One batched embedding of every question: one call per question costs many times more.
+    questions = list(dict.fromkeys(service.check_question(t.item.question) for t in tasks))
+    progress.start("Embedding questions", len(questions))
+    vectors: dict[str, Any] = {}
+    for start in range(0, len(questions), 64):
+        batch = questions[start : start + 64]
+        vectors.update(zip(batch, service.embeddings.embed_queries(batch), strict=True))
+        for _ in batch:
+            progress.advance()
+    service = _WithQueryVectors(service, vectors)  # type: ignore[assignment]
     progress.start("Reading features", len(tasks))
     rows = []
     for task in tasks:
