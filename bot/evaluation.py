@@ -500,9 +500,16 @@ def summarize(outcomes: Sequence[QuestionOutcome], context_files: Sequence[str])
         "latency_ms": {
             "p50": _rounded(percentile(latencies, 50)),
             "p95": _rounded(percentile(latencies, 95)),
-            # Choosing the answer after the search: sentence features, decision, passages.
-            "answer_p50": _rounded(percentile(answer_times, 50)),
-            "answer_p95": _rounded(percentile(answer_times, 95)),
+            # Choosing the answer after the search (sentence features, decision, passages),
+            # when the pipeline reports it.
+            **(
+                {
+                    "answer_p50": _rounded(percentile(answer_times, 50)),
+                    "answer_p95": _rounded(percentile(answer_times, 95)),
+                }
+                if answer_times
+                else {}
+            ),
         },
         "questions": [asdict(o) for o in outcomes],
     }

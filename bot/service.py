@@ -18,7 +18,7 @@ from bot.answering.decision import (
     load_decider,
 )
 from bot.answering.extractive import extractive_answer
-from bot.answering.followup import Turn, rescored_by_question, standalone_question
+from bot.answering.followup import Turn, standalone_question
 from bot.answering.question_checks import meaningless_reason
 from bot.errors import EmptyStoreError, QuestionError, UserError
 from bot.settings import Settings
@@ -220,13 +220,8 @@ class NewsService:
             filters=filters,
             fusion=self.settings.search_fusion,
         )
-        hits = result.hits
-        if query != question and generator is None:
-            # A follow-up searched with its subject carried over: its own words pick the
-            # sentence that answers it within those chunks.
-            hits = rescored_by_question(question, hits, self.embeddings)
         answer_started = time.perf_counter()
-        answer = self.extractive(question, hits, query if query != question else None)
+        answer = self.extractive(question, result.hits, query if query != question else None)
         if generator is not None:
             answer = generator.generate(question, result.hits, answer, on_token=on_token)
         # The generator's own timings (llm, verify) are kept beside retrieval's.
