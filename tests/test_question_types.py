@@ -1,0 +1,87 @@
+"""The answer type a question asks for, in four languages, and what a sentence offers."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answering.question_types import expected_answer_type
+from bot.answering.sentence_offers import offered_types, question_terms, term_coverage
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # English
+        ("How many soldiers has North Korea sent to Kursk?", "quantity"),
+        ("How much did the company earn?", "quantity"),
+        ("What percentage of voters stayed home?", "quantity"),
+        ("When did the talks start?", "date"),
+        ("In what year was the treaty signed?", "date"),
+        ("Who leads the union?", "person"),
+        ("Which company bought the airline?", "person"),
+        ("Where did the ministers meet?", "place"),
+        ("What is the capital of the region?", "place"),
+        ("What kind of training did the troops receive?", "other"),
+        # French
+        ("Combien de soldats sont déployés ?", "quantity"),
+        ("Quel est le montant de l'aide ?", "quantity"),
+        ("Quand la rencontre a-t-elle eu lieu ?", "date"),
+        ("En quelle année l'accord a-t-il été signé ?", "date"),
+        ("Qui a signé l'accord ?", "person"),
+        ("Où les soldats sont-ils déployés ?", "place"),
+        ("Dans quelle ville se trouve le siège ?", "place"),
+        # "ou" (or) is not "où" (where)
+        ("Les soldats sont-ils russes ou coréens ?", "other"),
+        # German
+        ("Wie viele Soldaten wurden entsandt?", "quantity"),
+        ("Wie hoch ist der Betrag?", "quantity"),
+        ("Wann wurde der Vertrag unterzeichnet?", "date"),
+        ("In welchem Jahr begann der Krieg?", "date"),
+        ("Wer hat das gesagt?", "person"),
+        ("Wo fand das Treffen statt?", "place"),
+        # Spanish
+        ("¿Cuántos soldados fueron enviados?", "quantity"),
+        ("¿Cuándo empezó la guerra?", "date"),
+        ("¿En qué año se firmó el acuerdo?", "date"),
+        ("¿Quién firmó el acuerdo?", "person"),
+        ("¿Dónde se reunieron los ministros?", "place"),
+    ],
+)
+def test_expected_answer_type(question: str, expected: str) -> None:
+    assert expected_answer_type(question) == expected
+
+
+def test_the_first_question_word_decides() -> None:
+    assert expected_answer_type("Who said when the war would end?") == "person"
+    assert expected_answer_type("When did the minister say who would pay?") == "date"
+
+
+def test_a_sentence_offers_what_it_holds() -> None:
+    number = "Jusqu'à 8000 des 10000 soldats seraient déployés dans la région de Koursk."
+    assert {"quantity", "place"} <= offered_types(number, "fr")
+    dated = "L'accord a été conclu en juin dernier lors de la visite à Pyongyang."
+    assert "date" in offered_types(dated, "fr")
+    assert "date" in offered_types("Der Vertrag wurde am 3. März 1998 unterzeichnet.", "de")
+    plain = "Les soldats ont été formés à la conduite de drones et à l'infanterie."
+    assert "quantity" not in offered_types(plain, "fr")
+    assert "date" not in offered_types(plain, "fr")
+
+
+def test_what_the_question_already_says_is_not_offered() -> None:
+    question = "How many of the 10000 soldiers went to Kursk?"
+    terms = question_terms(question)
+    assert "quantity" not in offered_types("Les 10000 soldats sont arrivés.", "fr", terms)
+    assert "quantity" in offered_types("Jusqu'à 8000 des 10000 soldats.", "fr", terms)
+
+
+def test_german_nouns_alone_are_not_names() -> None:
+    # Every German noun is capitalised; a name needs two capitalised words or an acronym.
+    assert "person" not in offered_types("Die Soldaten haben die Ausbildung beendet.", "de")
+    assert "person" in offered_types("Das sagte der Minister Antony Blinken.", "de")
+    assert "person" in offered_types("Le ministre Antony Blinken l'a dit.", "fr")
+
+
+def test_question_terms_are_held_across_inflection() -> None:
+    terms = question_terms("What did Choe Son Hui say about Pyongyang in 2024?")
+    assert term_coverage(terms, "Choe Son Hui a parlé de Pyongyang en 2024.") == 1.0
+    assert term_coverage(terms, "Le ministre a parlé.") == 0.0
