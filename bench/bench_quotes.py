@@ -27,6 +27,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bot.answering.extractive import (  # noqa: E402
+    NEIGHBOUR_MARGIN,
+    Candidate,
+    passage_around,
+    rank_sentences,
+    with_close_neighbours,
+)
 from bot.evaluation import (  # noqa: E402
     _Silent,
     contains_answer,
@@ -36,13 +43,6 @@ from bot.evaluation import (  # noqa: E402
     ingest_eval_store,
     load_eval_set,
     title_folds,
-)
-from bot.answering.extractive import (  # noqa: E402
-    NEIGHBOUR_MARGIN,
-    Candidate,
-    passage_around,
-    rank_sentences,
-    with_close_neighbours,
 )
 from bot.service import NewsService  # noqa: E402
 from bot.settings import Settings  # noqa: E402

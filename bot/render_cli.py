@@ -18,9 +18,17 @@ from retrieval.ingest import IngestItem
 _STATUS_STYLE = {"added": "green", "updated": "cyan", "unchanged": "dim", "failed": "red"}
 
 
-def render_answer(console: Console, answer: Answer) -> None:
+def render_answer(
+    console: Console, answer: Answer, *, title: str = "Answer", streamed: str | None = None
+) -> None:
+    """The answer, its notes and its cited passages.
+
+    When `streamed` (the written answer already printed as it came) is the final text, the
+    text is not printed again.
+    """
     style = "yellow" if answer.abstained else "bold"
-    console.print(Panel(escape(answer.answer), title="Answer", title_align="left", style=style))
+    if streamed is None or streamed.strip() != answer.answer.strip():
+        console.print(Panel(escape(answer.answer), title=title, title_align="left", style=style))
     for note in answer.notes:
         console.print(f"[dim]{escape(note)}[/]")
     for citation in answer.citations:
@@ -32,6 +40,12 @@ def render_answer(console: Console, answer: Answer) -> None:
             f" · score {citation.score:.3f}[/]\n"
             f"    “{_marked_quote(citation)}”"
         )
+
+
+def render_quote(console: Console, draft: Answer) -> None:
+    """The quoted answer shown at once, before the written answer streams below it."""
+    render_answer(console, draft, title="Quoted from the articles")
+    console.print("[bold]Written answer:[/] ", end="")
 
 
 def _marked_quote(citation: Citation) -> str:

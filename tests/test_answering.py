@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.answering.answer import REFUSAL
-from bot.errors import EmptyStoreError, QuestionError
 from bot.answering.extractive import PASSAGE_CHARS
+from bot.errors import EmptyStoreError, QuestionError
 from bot.service import NewsService
 from retrieval.catalog import SearchFilters
 from tests.conftest import make_service

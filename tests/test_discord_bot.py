@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from bot.answering.answer import Answer, Citation
+from bot.answering.followup import Turn
 from bot.discord_bot.conversations import Conversations
 from bot.discord_bot.render import cited_numbers, render_answer_messages
-from bot.answering.followup import Turn
 from bot.service import NewsService
 from tests.discord_standin import LoopLag, StandinDiscord, fixtures
 from tests.discord_standin.newsbot import (

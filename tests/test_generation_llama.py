@@ -10,8 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.answering.answer import REFUSAL, Answer
-from bot.cli import app
 from bot.answering.followup import Turn
+from bot.cli import app
 from bot.service import NewsService
 from bot.settings import Settings, get_settings
 from tests.llm_server import (  # noqa: F401  (fixtures are found by their names)

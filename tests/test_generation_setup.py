@@ -6,8 +6,8 @@ import pytest
 from langchain_core.prompts import ChatPromptTemplate
 
 from bot.answering.answer import REFUSAL
-from bot.errors import UserError
 from bot.answering.llm import explain_failure, make_chat_model
+from bot.errors import UserError
 from bot.settings import Settings
 from prompts import load_prompt, prompt_messages
 

@@ -11,6 +11,9 @@ from typing import TYPE_CHECKING
 from langchain_core.prompts import ChatPromptTemplate
 
 from bot.answering.answer import REFUSAL, Answer, Citation
+from bot.answering.extractive import Candidate, citation_for
+from bot.answering.followup import Turn, needs_context, standalone_question
+from bot.answering.llm import explain_failure, make_chat_model
 from bot.answering.verification import (
     Passage,
     PassageSentence,
@@ -20,9 +23,6 @@ from bot.answering.verification import (
     strip_markers,
     verify,
 )
-from bot.answering.extractive import Candidate, citation_for
-from bot.answering.followup import Turn, needs_context, standalone_question
-from bot.answering.llm import explain_failure, make_chat_model
 from bot.settings import Settings
 from prompts import prompt_messages
 from retrieval.search import Hit
