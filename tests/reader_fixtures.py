@@ -42,7 +42,12 @@ def local_llm_fixture() -> dict[str, Any]:
     except (ModelFileError, ImportError) as error:
         pytest.skip(f"the bundled LLM is not installed ({error}); `make test` installs it")
     cache = Path(os.environ.get("NEWSBOT_TEST_MODEL_CACHE", user_cache_dir("newsbot"))) / "models"
-    return {"llm_backend": "local", "llm_model_path": bundled_model_path(cache)}
+    # A generous timeout: a busy CI machine may take a minute where a quiet one takes seconds.
+    return {
+        "llm_backend": "local",
+        "llm_model_path": bundled_model_path(cache),
+        "llm_timeout_s": 600.0,
+    }
 
 
 def write_articles(folder: Path) -> list[str]:

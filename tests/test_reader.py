@@ -4,15 +4,18 @@ citations, refusals, injections ignored, and the quote shown before the written 
 from __future__ import annotations
 
 import asyncio
+import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
 from bot.answering.answer import Answer
 from bot.answering.verification import strip_markers
+from bot.chat_session import run_chat
 from bot.cli import app
 from bot.service import NewsService
 from bot.settings import Settings, get_settings
@@ -174,3 +177,18 @@ def test_discord_posts_the_quote_then_edits_in_the_written_answer(
     assert final.get("embeds") and all(not r.json.get("embeds") for r in edits[:-1])
     assert "8" in final["embeds"][0]["description"]
     assert "mode: generated" in final["embeds"][0]["footer"]["text"]
+
+
+def test_chat_follow_up_is_rewritten_by_the_reader(
+    reader_service: NewsService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    questions = iter([TROOPS, "What were they trained for?", ""])
+    monkeypatch.setattr("builtins.input", lambda prompt="": next(questions))
+    out = io.StringIO()
+    assert run_chat(reader_service, Console(file=out, width=200)) == 0
+    text = out.getvalue()
+    searched = text[text.index("(searched for: ") :].splitlines()[0]
+    # The rewritten question names who "they" are, and the training sentence is quoted.
+    assert any(word in searched.lower() for word in ("korea", "soldier", "troop"))
+    assert "Formés à l’artillerie" in text[text.index("(searched for: ") :]
+    assert text.index("Quoted from the articles") < text.index("Written answer:")

@@ -7,16 +7,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.answering.extractive import Candidate, rank_sentences
-from retrieval.search import Hit
+from retrieval.search import Hit, SentenceScore
+from retrieval.sentences import sentence_spans
 
-# Prompt evaluation runs at about 80 tokens/s on two cores: ~10 sentences (~300 tokens) keep the
-# written answer within seconds. The best-matching sentences come first; each brings the
-# sentence before it, which names who "he" or "they" are.
+# Prompt evaluation runs at about 80 tokens/s on two quiet cores: ~9 sentences (~300 tokens)
+# keep the written answer within seconds. The best-matching sentences come first, then their
+# neighbours, which name who "he" or "they" are or hold the fact a heading announces.
 KEY_SENTENCES = 5
-MAX_SENTENCES = 10
+MAX_SENTENCES = 9
 MAX_CHARS = 1100
 # A sentence longer than this (a run-on paragraph without full stops) costs too many tokens.
 MAX_SENTENCE_CHARS = 420
+# How far past a chunk's edge a neighbour is looked for (longer sentences are left out anyway).
+NEIGHBOUR_READ = 600
 _FENCE = re.compile(r"</?\s*(sentences?|articles?|passages?|conversation)\s*>", re.IGNORECASE)
 
 
@@ -55,38 +58,39 @@ def select_evidence(
     max_sentences: int = MAX_SENTENCES,
     max_chars: int = MAX_CHARS,
 ) -> list[EvidenceSentence]:
-    """The best sentences of the top chunks with their previous neighbour, in reading order."""
+    """The best sentences of the top chunks, then their neighbours, in reading order.
+
+    The sentence that matches the question best often sets the scene (a heading, "According
+    to ...") and its neighbour holds the fact, or names who "they" are; neighbours of the best
+    sentences join after the key sentences, while the budget lasts.
+    """
     chosen: dict[tuple[str, int], tuple[Hit, int, int, float]] = {}
     used_chars = 0
 
-    def take(hit: Hit, start: int, end: int, similarity: float) -> bool:
+    def take(hit: Hit, sentence: SentenceScore) -> None:
         nonlocal used_chars
-        key = (hit.chunk.article_id, start)
-        if key in chosen:
-            return True
-        length = end - start
-        if length > MAX_SENTENCE_CHARS or used_chars + length > max_chars:
-            return False
-        if len(chosen) >= max_sentences:
-            return False
-        chosen[key] = (hit, start, end, similarity)
+        key = (hit.chunk.article_id, sentence.start)
+        length = sentence.end - sentence.start
+        if key in chosen or length > MAX_SENTENCE_CHARS or len(chosen) >= max_sentences:
+            return
+        if used_chars + length > max_chars:
+            return
+        chosen[key] = (hit, sentence.start, sentence.end, sentence.similarity)
         used_chars += length
-        return True
 
-    ranked = _distinct(rank_sentences(hits))
-    for candidate in ranked[:key_sentences]:
+    keys = _distinct(rank_sentences(hits))[:key_sentences]
+    positions = []
+    for candidate in keys:
         sentences = candidate.hit.sentences
         position = next(i for i, s in enumerate(sentences) if s.start == candidate.start)
-        own = sentences[position]
-        if not take(candidate.hit, own.start, own.end, own.similarity):
-            continue
-        if (
-            position > 0
-            and "\n"
-            not in candidate.hit.chunk.article_text[sentences[position - 1].end : own.start]
-        ):
-            before = sentences[position - 1]
-            take(candidate.hit, before.start, before.end, before.similarity)
+        positions.append((candidate.hit, position))
+        take(candidate.hit, sentences[position])
+    for hit, position in positions:
+        # The next sentence first: it more often holds the fact a heading announces.
+        for direction in (1, -1):
+            neighbour = _neighbour(hit, position, direction)
+            if neighbour is not None:
+                take(hit, neighbour)
     # Reading order per article, articles in the order of their best sentence.
     article_rank: dict[str, int] = {}
     for hit, *_ in chosen.values():
@@ -96,6 +100,24 @@ def select_evidence(
         EvidenceSentence(n, hit, start, end, similarity)
         for n, (hit, start, end, similarity) in enumerate(ordered, start=1)
     ]
+
+
+def _neighbour(hit: Hit, position: int, direction: int) -> SentenceScore | None:
+    """The sentence before or after one of the hit's, read past the chunk's edge if need be."""
+    inside = position + direction
+    if 0 <= inside < len(hit.sentences):
+        return hit.sentences[inside]
+    text = hit.chunk.article_text
+    sentence = hit.sentences[position]
+    if direction > 0:
+        spans = sentence_spans(text, sentence.end, min(len(text), sentence.end + NEIGHBOUR_READ))
+        span = spans[0] if spans else None
+    else:
+        spans = sentence_spans(text, max(0, sentence.start - NEIGHBOUR_READ), sentence.start)
+        span = spans[-1] if spans else None
+    if span is None or span[1] - span[0] >= MAX_SENTENCE_CHARS:
+        return None
+    return SentenceScore(span[0], span[1], 0.0)
 
 
 def _distinct(ranked: list[Candidate]) -> list[Candidate]:

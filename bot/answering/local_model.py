@@ -9,6 +9,8 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -192,6 +194,8 @@ def load_model(config: ModelConfig) -> Llama:
             return model
         check_gguf(config.path)
         check_memory(config.path)
+        # OpenMP threads that spin while waiting cost ten times the time on a shared machine.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         try:
             from llama_cpp import Llama
         except ImportError:
@@ -200,14 +204,14 @@ def load_model(config: ModelConfig) -> Llama:
             ) from None
         started = time.perf_counter()
         try:
-            model = Llama(
-                model_path=str(config.path),
-                n_ctx=config.n_ctx,
-                n_threads=config.n_threads,
-                n_threads_batch=config.n_threads,
-                n_batch=256,
-                verbose=False,
-            )
+            with _without_amx_buffers():
+                model = Llama(
+                    model_path=str(config.path),
+                    n_ctx=config.n_ctx,
+                    n_threads=config.n_threads,
+                    n_threads_batch=config.n_threads,
+                    verbose=False,
+                )
         except (ValueError, RuntimeError, OSError) as error:
             raise ModelFileError(
                 f"llama.cpp could not load {config.path} ({error}): the file is damaged or not a "
@@ -216,3 +220,32 @@ def load_model(config: ModelConfig) -> Llama:
         log.info("loaded %s in %.1f s", config.path.name, time.perf_counter() - started)
         _loaded[config] = model
         return model
+
+
+@contextmanager
+def _without_amx_buffers() -> Iterator[None]:
+    """Load without llama.cpp's extra weight buffers when its CPU backend was built with AMX.
+
+    A build made with -march=native on a machine whose CPU lists AMX uses AMX tiles for those
+    buffers, and virtual machines that do not grant AMX state kill the process at the first
+    matrix product (a general protection fault). Without the extra buffers it runs, slower;
+    a build without AMX (see the Makefile) keeps them.
+    """
+    import llama_cpp.llama_cpp as bindings
+
+    if "AMX_INT8 = 1" not in bindings.llama_print_system_info().decode(errors="replace"):
+        yield
+        return
+    log.warning("llama.cpp was built with AMX: loading without its extra weight buffers")
+    default = bindings.llama_model_default_params
+
+    def params():  # type: ignore[no-untyped-def]
+        value = default()
+        value.use_extra_bufts = False
+        return value
+
+    bindings.llama_model_default_params = params
+    try:
+        yield
+    finally:
+        bindings.llama_model_default_params = default
