@@ -7,9 +7,10 @@ from collections import deque
 
 from rich.console import Console
 
+from bot.answering.answer import Answer
 from bot.answering.followup import Turn
 from bot.errors import UserError
-from bot.render_cli import render_answer
+from bot.render_cli import render_answer, render_quote
 from bot.service import NewsService
 
 MAX_TURNS = 6
@@ -22,11 +23,17 @@ def run_chat(service: NewsService, console: Console) -> int:
     history: deque[Turn] = deque(maxlen=MAX_TURNS)
     console.print("Ask about the articles. Empty line or 'exit' to leave, '/new' to start over.")
     streamed: list[str] = []
+    quoted: list[Answer] = []
 
     def on_token(token: str) -> None:
         # Generated answers print as they arrive; the verified version follows.
         streamed.append(token)
         console.print(token, end="", markup=False, highlight=False)
+
+    def on_quote(draft: Answer) -> None:
+        # With the local reader the quote shows at once and the written answer streams below.
+        quoted.append(draft)
+        render_quote(console, draft)
 
     while True:
         try:
@@ -41,14 +48,17 @@ def run_chat(service: NewsService, console: Console) -> int:
             console.print("[dim]New conversation.[/]")
             continue
         streamed.clear()
+        quoted.clear()
         try:
-            answer = service.ask(question, history=list(history), on_token=on_token)
+            answer = service.ask(
+                question, history=list(history), on_token=on_token, on_quote=on_quote
+            )
         except UserError as error:
             console.print(f"[red]{error}[/]")
             continue
-        if streamed:
+        if streamed or quoted:
             console.print()
         if answer.search_query:
             console.print(f"[dim](searched for: {answer.search_query})[/]")
-        render_answer(console, answer)
+        render_answer(console, answer, streamed="".join(streamed) if quoted else None)
         history.append(Turn(question, answer.answer))

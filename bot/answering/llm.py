@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.errors import UserError
@@ -18,11 +19,15 @@ DEFAULT_URLS = {"openai": "https://api.openai.com/v1", "ollama": "http://localho
 
 
 def endpoint(settings: Settings) -> str:
+    if settings.llm_backend == "local":
+        return "the local model"
     return settings.llm_base_url or DEFAULT_URLS.get(settings.llm_backend, "?")
 
 
 def make_chat_model(settings: Settings, max_tokens: int = MAX_ANSWER_TOKENS) -> BaseChatModel:
     """The chat model for `settings.llm_backend`; a UserError says what is missing."""
+    if settings.llm_backend == "local":
+        return make_local_chat_model(settings, max_tokens)
     if not settings.llm_model:
         raise UserError(
             "Set NEWSBOT_LLM_MODEL to the model name the LLM server serves "
@@ -58,7 +63,27 @@ def make_chat_model(settings: Settings, max_tokens: int = MAX_ANSWER_TOKENS) -> 
             f"The {settings.llm_backend} backend needs the LLM extra: "
             f"pip install 'newsbot[llm]' ({error.name} is missing)."
         ) from None
-    raise UserError(f"Unknown NEWSBOT_LLM_BACKEND {settings.llm_backend!r}: use openai or ollama.")
+    raise UserError(
+        f"Unknown NEWSBOT_LLM_BACKEND {settings.llm_backend!r}: use local, openai or ollama."
+    )
+
+
+def local_model_path(settings: Settings) -> Path:
+    """NEWSBOT_LLM_MODEL_PATH, or the bundled model joined from its part packages."""
+    from bot.answering.local_model import bundled_model_path
+
+    if settings.llm_model_path is not None:
+        return settings.llm_model_path.expanduser()
+    return bundled_model_path(settings.llm_cache_dir)
+
+
+def make_local_chat_model(settings: Settings, max_tokens: int) -> BaseChatModel:
+    """The in-process llama.cpp model, loaded once per process and shared by every caller."""
+    from bot.answering.local_chat import LocalChatModel
+    from bot.answering.local_model import ModelConfig, load_model
+
+    config = ModelConfig(local_model_path(settings), settings.llm_context, settings.llm_threads)
+    return LocalChatModel(llama=load_model(config), max_tokens=max_tokens)
 
 
 def explain_failure(error: BaseException, settings: Settings, mid_answer: bool = False) -> str:

@@ -25,6 +25,7 @@ class AnswerService(Protocol):
         collections: Sequence[str] | None = None,
         history: Sequence[Turn] = (),
         on_token: Callable[[str], None] | None = None,
+        on_quote: Callable[[Answer], None] | None = None,
     ) -> Answer: ...
 
     def ingest(
@@ -60,12 +61,16 @@ class NewsActions:
         history: Sequence[Turn] = (),
         *,
         on_token: Callable[[str], None] | None = None,
+        on_quote: Callable[[Answer], None] | None = None,
     ) -> Answer:
-        """The verified answer; `on_token` (called on a worker thread) gets unverified tokens."""
+        """The verified answer; `on_token` (called on a worker thread) gets streamed text, and
+        `on_quote` the quoted answer found before the local reader writes."""
         collections = scope.search_collections
         if not collections:
             raise UserError(messages.DM_NO_ARTICLES)
         extra: dict[str, Any] = {"on_token": on_token} if on_token is not None else {}
+        if on_quote is not None:
+            extra["on_quote"] = on_quote
         try:
             return await self.jobs.run(
                 self.service.ask,

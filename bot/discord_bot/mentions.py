@@ -6,11 +6,13 @@ import asyncio
 import contextlib
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
 import discord
 
+from bot.answering.answer import Answer
 from bot.errors import UserError
 
 from . import messages
@@ -20,7 +22,7 @@ from .cooldown import Cooldown
 from .render import render_answer_messages, render_text_messages, shorten
 from .scopes import Scope
 from .sending import NO_MENTIONS, finish_message_rendered, send_rendered, send_texts
-from .streaming import LivePreview
+from .streaming import LivePreview, quote_preview
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +151,7 @@ class MentionHandler:
                     scope,
                     history,
                     on_token=preview.on_token if preview else None,
+                    on_quote=_quote_shower(preview),
                 )
         except Exception as exc:
             if preview is not None and await preview.finish():
@@ -200,3 +203,10 @@ class MentionHandler:
             return message.channel, message
         # The thread starts from the question itself, so no reply reference is needed.
         return thread, None
+
+
+def _quote_shower(preview: LivePreview | None) -> Callable[[Answer], None] | None:
+    """Shows the quote found at once in the streamed message, before the written answer."""
+    if preview is None:
+        return None
+    return lambda draft: preview.on_head(quote_preview(draft))

@@ -24,7 +24,7 @@ from .sending import (
     follow_up_texts,
     reply_now,
 )
-from .streaming import LivePreview
+from .streaming import LivePreview, quote_preview
 from .uploads import UploadError, check_attachment, download
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,12 @@ class SlashHandlers:
 
         preview = LivePreview(show)
         try:
-            answer = await self.actions.ask(question, scope, on_token=preview.on_token)
+            answer = await self.actions.ask(
+                question,
+                scope,
+                on_token=preview.on_token,
+                on_quote=lambda draft: preview.on_head(quote_preview(draft)),
+            )
         except BaseException:
             if await preview.finish():
                 # Unverified text must not stay up; the error reply follows.

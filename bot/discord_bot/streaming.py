@@ -13,6 +13,9 @@ import time
 from collections.abc import Awaitable, Callable
 
 import discord
+from discord.utils import escape_markdown
+
+from bot.answering.answer import Answer
 
 from .render import MESSAGE_LIMIT
 
@@ -48,6 +51,15 @@ def preview_text(text: str, limit: int = MESSAGE_LIMIT) -> str:
 
 
 Edit = Callable[[str], Awaitable[None]]
+WRITTEN_HEADING = "**Written answer:** "
+
+
+def quote_preview(draft: Answer) -> str:
+    """The quoted answer as the first text of a message, the written answer to follow."""
+    sources = ", ".join(dict.fromkeys(c.title or c.source for c in draft.citations))
+    quote = escape_markdown(draft.answer.strip())
+    where = f"\n— {escape_markdown(sources)}" if sources else ""
+    return f"**Quoted:** {quote}{where}\n\n{WRITTEN_HEADING}"
 
 
 class LivePreview:
@@ -69,6 +81,8 @@ class LivePreview:
         self.throttle = EditThrottle(interval_s)
         self._loop = asyncio.get_running_loop()
         self._text: list[str] = []
+        # Shown above the streamed text: the quote found at once, with the local reader.
+        self._head = ""
         self._grew = asyncio.Event()
         self._editing = False
         self._closed = False
@@ -79,6 +93,16 @@ class LivePreview:
     def on_token(self, token: str) -> None:
         """Called synchronously by the answering service on its worker thread."""
         self._loop.call_soon_threadsafe(self._add, token)
+
+    def on_head(self, text: str) -> None:
+        """Set the text shown above the tokens (any thread); it shows at the next edit."""
+        self._loop.call_soon_threadsafe(self._set_head, text)
+
+    def _set_head(self, text: str) -> None:
+        if self._closed:
+            return
+        self._head = text
+        self._grew.set()
 
     def _add(self, token: str) -> None:
         if self._closed:
@@ -91,7 +115,7 @@ class LivePreview:
             await self._grew.wait()
             await asyncio.sleep(self.throttle.wait_s(self._clock()))
             self._grew.clear()
-            text = preview_text("".join(self._text))
+            text = preview_text(self._head + "".join(self._text))
             if not text or text == self._shown:
                 continue
             self._editing = True

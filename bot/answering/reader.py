@@ -1,0 +1,321 @@
+"""The reader: a short written answer from numbered sentences, each claim tied to its sentence.
+
+The model sees the best candidate sentences (evidence.py) and cites their ids; newsbot checks
+every written sentence against the sentences it cites (sentence_verification.py), re-attributes
+or drops what they do not hold, and builds the citations itself from the ids, so every quote is
+`article[start:end]` by construction.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from langchain_core.prompts import ChatPromptTemplate
+
+from bot.answering.answer import REFUSAL, Answer, Citation
+from bot.answering.evidence import EvidenceSentence, as_data, format_evidence, select_evidence
+from bot.answering.extractive import citation_for, passage_around
+from bot.answering.followup import Turn
+from bot.answering.generation import AnswerGenerator
+from bot.answering.llm import explain_failure
+from bot.answering.sentence_verification import (
+    EvidenceIndex,
+    ReadCheck,
+    WrittenSentence,
+    check_answer,
+    check_sentence,
+    is_not_found,
+    says_no_answer,
+)
+from bot.answering.verification import cited_numbers, split_sentences, strip_markers
+from bot.settings import Settings
+from prompts import prompt_messages
+from retrieval.language import detect_language
+from retrieval.search import Hit
+
+if TYPE_CHECKING:
+    from langchain_core.language_models.chat_models import BaseChatModel
+
+log = logging.getLogger(__name__)
+
+TokenCallback = Callable[[str], None]
+FALLBACK_SUFFIX = "; showing quoted sentences instead"
+MAX_WRITTEN_SENTENCES = 3
+LANGUAGES = {
+    "en": "English",
+    "fr": "French",
+    "de": "German",
+    "es": "Spanish",
+    "it": "Italian",
+    "pt": "Portuguese",
+    "nl": "Dutch",
+    "pl": "Polish",
+}
+
+
+def question_language(question: str) -> str:
+    """The language to answer in; English when a short question does not tell."""
+    return LANGUAGES.get(detect_language(question), "English")
+
+
+class Reader:
+    """Writes, checks and cites; one per process, sharing the loaded model across questions."""
+
+    def __init__(
+        self,
+        model: BaseChatModel,
+        settings: Settings,
+        *,
+        rewrite_model: BaseChatModel | None = None,
+    ) -> None:
+        self.model = model
+        self.settings = settings
+        self.prompt = ChatPromptTemplate.from_messages(prompt_messages("reader.md"))
+        # Follow-ups are rewritten with today's rewrite prompt, by the same model.
+        self._rewriter = AnswerGenerator(model, settings, rewrite_model=rewrite_model)
+
+    def rewrite(self, question: str, history: Sequence[Turn]) -> str:
+        return self._rewriter.rewrite(question, history)
+
+    def messages(self, question: str, evidence: Sequence[EvidenceSentence]) -> list:
+        return self.prompt.format_messages(
+            sentences=format_evidence(evidence),
+            question=as_data(question),
+            language=question_language(question),
+        )
+
+    def read(
+        self,
+        question: str,
+        hits: Sequence[Hit],
+        fallback: Answer,
+        on_token: TokenCallback | None = None,
+    ) -> Answer:
+        """The written, verified answer; `on_token` gets each verified sentence as it comes."""
+        evidence = select_evidence(hits)
+        if not evidence:
+            return _fall_back(fallback, "no candidate sentence to read")
+        messages = self.messages(question, evidence)
+        stream = _VerifiedStream(evidence, self.settings.passage_chars, on_token)
+        started = time.perf_counter()
+        meta: dict[str, float] = {}
+        try:
+            complete = self._stream(messages, stream, meta)
+        except Exception as error:  # a failing model: the quoted answer still stands
+            reason = explain_failure(error, self.settings, mid_answer=bool(stream.text))
+            return _fall_back(fallback, reason)
+        read_ms = (time.perf_counter() - started) * 1000
+        if not complete:
+            return _fall_back(fallback, "the reader stopped before the answer was complete")
+        stream.finish()
+        check = check_answer(stream.text, evidence)
+        answer = self._assemble(question, check, stream, fallback, len(evidence))
+        answer.timings_ms.update(reader=round(read_ms, 1), **meta)
+        return answer
+
+    def _stream(self, messages: list, stream: _VerifiedStream, meta: dict[str, float]) -> bool:
+        deadline = time.monotonic() + self.settings.llm_timeout_s
+        complete = False
+        chunks = self.model.stream(messages)
+        try:
+            for chunk in chunks:
+                info = chunk.response_metadata
+                if info.get("finish_reason") or info.get("done_reason") or info.get("done"):
+                    complete = True
+                    for key in ("prompt_ms", "generate_ms", "generated_tokens", "prompt_tokens"):
+                        if key in info:
+                            meta[key] = float(info[key])
+                if chunk.text and stream.add(chunk.text):
+                    # Enough written sentences: the rest would only cost time.
+                    complete = True
+                    break
+                if time.monotonic() > deadline:
+                    raise TimeoutError("the answer took longer than the timeout")
+        finally:
+            chunks.close()
+        return complete
+
+    def _assemble(
+        self,
+        question: str,
+        check: ReadCheck,
+        stream: _VerifiedStream,
+        fallback: Answer,
+        shown: int,
+    ) -> Answer:
+        notes = [f"ignored sentence id [{i}]: no such sentence" for i in check.unknown_ids]
+        stats = {
+            "verified": check.count("verified"),
+            "reattributed": check.count("reattributed"),
+            "dropped": check.count("dropped"),
+        }
+        if check.refusal:
+            notes.append(f"the reader found no answer in the {shown} closest sentences")
+            return Answer(
+                question=question,
+                answer=REFUSAL,
+                abstained=True,
+                mode="generated",
+                notes=notes,
+                timings_ms={"sentences_shown": shown},
+            )
+        kept = check.kept
+        dropped = [s for s in check.sentences if s.status == "dropped"]
+        if not kept:
+            why = "no written sentence is supported by the sentences it cites"
+            if not check.sentences:
+                why = f"the reader's reply could not be used ({_brief(stream.text)!r})"
+            detail = f" ({_describe(dropped)})" if dropped else ""
+            return _fall_back(fallback, why + detail, notes, stats)
+        for sentence in kept:
+            if sentence.status == "reattributed":
+                notes.append(
+                    f"“{_brief(sentence.text)}” cited the wrong sentence; "
+                    "it now cites the sentence that says it"
+                )
+        if dropped:
+            notes.append(f"dropped {len(dropped)} unsupported sentence(s): {_describe(dropped)}")
+        builder = CitationBuilder(stream.evidence, self.settings.passage_chars)
+        text = " ".join(builder.marked(s) for s in kept)
+        return Answer(
+            question=question,
+            answer=text,
+            abstained=False,
+            citations=builder.citations,
+            mode="generated",
+            notes=notes,
+            timings_ms={
+                **{f"sentences_{k}": float(v) for k, v in stats.items()},
+                "sentences_shown": float(shown),
+            },
+        )
+
+
+class CitationBuilder:
+    """Citations numbered in order of use; a sentence inside an earlier passage reuses it."""
+
+    def __init__(self, evidence: Sequence[EvidenceSentence], passage_chars: int) -> None:
+        self.by_id = {s.id: s for s in evidence}
+        self.passage_chars = passage_chars
+        self.citations: list[Citation] = []
+
+    def number(self, sentence_id: int) -> int:
+        sentence = self.by_id[sentence_id]
+        for citation in self.citations:
+            if (
+                citation.article_id == sentence.article_id
+                and citation.start <= sentence.start
+                and sentence.end <= citation.end
+            ):
+                return citation.n
+        candidate = sentence.candidate()
+        taken = [(c.start, c.end) for c in self.citations if c.article_id == sentence.article_id]
+        passage = passage_around(candidate, self.passage_chars, taken)
+        citation = citation_for(len(self.citations) + 1, candidate, passage)
+        self.citations.append(citation)
+        return citation.n
+
+    def marked(self, sentence: WrittenSentence) -> str:
+        refs = list(dict.fromkeys(self.number(i) for i in sentence.support))
+        markers = "".join(f"[{n}]" for n in refs)
+        body = sentence.text.rstrip()
+        end = len(body)
+        while end and body[end - 1] in ".!?…":
+            end -= 1
+        return f"{body[:end]} {markers}{body[end:]}"
+
+
+class _VerifiedStream:
+    """Collects the model's text; each sentence is shown once complete and verified.
+
+    Nothing unverified reaches `on_token`: a sentence shows when the next one begins (or the
+    reply ends), after its check, with the citation numbers of the final answer.
+    """
+
+    def __init__(
+        self,
+        evidence: Sequence[EvidenceSentence],
+        passage_chars: int,
+        on_token: TokenCallback | None,
+    ) -> None:
+        self.evidence = list(evidence)
+        self.index = EvidenceIndex(evidence)
+        self.builder = CitationBuilder(evidence, passage_chars)
+        self.on_token = on_token
+        self.parts: list[str] = []
+        self.emitted = 0
+        self.shown = 0
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
+
+    def add(self, token: str) -> bool:
+        """Take a token; True once enough sentences are written."""
+        self.parts.append(token)
+        text = self.text
+        if is_not_found(text):
+            return False
+        pieces = split_sentences(text)
+        # The last piece may still grow; earlier ones are done.
+        for piece in pieces[self.emitted : max(len(pieces) - 1, 0)]:
+            self._emit(piece)
+        if self.emitted >= MAX_WRITTEN_SENTENCES:
+            # What follows the last full sentence is cut, so the check sees what was shown.
+            self.parts = [" ".join(pieces[:MAX_WRITTEN_SENTENCES])]
+            return True
+        return False
+
+    def finish(self) -> None:
+        pieces = split_sentences(self.text)
+        for piece in pieces[self.emitted :]:
+            self._emit(piece)
+
+    def _emit(self, piece: str) -> None:
+        self.emitted += 1
+        plain = strip_markers(piece).strip()
+        if not plain or is_not_found(plain) or self.on_token is None:
+            return
+        ids = tuple(i for i in cited_numbers(piece) if i in self.index.by_id)
+        if says_no_answer(plain, ids):
+            return
+        checked = check_sentence(plain, ids, self.index)
+        if checked.status == "dropped":
+            return
+        text = self.builder.marked(checked)
+        try:
+            self.on_token(("" if self.shown == 0 else " ") + text)
+        except Exception:
+            log.exception("showing the written answer failed; it continues unseen")
+            self.on_token = None
+        self.shown += 1
+
+
+def _brief(text: str, limit: int = 100) -> str:
+    text = " ".join(strip_markers(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _describe(dropped: Sequence[WrittenSentence]) -> str:
+    return "; ".join(f"“{_brief(s.text)}” ({s.problem})" for s in dropped)
+
+
+def _fall_back(
+    fallback: Answer,
+    reason: str,
+    notes: Sequence[str] = (),
+    stats: dict[str, int] | None = None,
+) -> Answer:
+    timings = dict(fallback.timings_ms)
+    if stats:
+        timings.update({f"sentences_{k}": float(v) for k, v in stats.items()})
+    return fallback.model_copy(
+        update={
+            "mode": "extractive-fallback",
+            "notes": [*fallback.notes, *notes, reason + FALLBACK_SUFFIX],
+            "timings_ms": timings,
+        }
+    )

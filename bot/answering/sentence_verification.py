@@ -1,0 +1,171 @@
+"""Check a written answer sentence by sentence against the numbered sentences it cites.
+
+Each written sentence's numbers, dates and names must appear in the sentences it cites. When
+they do not but other given sentences hold them all, the claim is re-attributed to those (the
+model often cites a neighbour of the right sentence); otherwise the sentence is dropped.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.answering.evidence import EvidenceSentence
+from bot.answering.verification import (
+    Claims,
+    TextIndex,
+    cited_numbers,
+    claims_of,
+    content_words,
+    looks_like_instruction,
+    split_sentences,
+    strip_markers,
+)
+
+Status = Literal["verified", "reattributed", "dropped"]
+# At most this many sentences may together support one written sentence.
+MAX_SUPPORT = 2
+_NOT_FOUND = re.compile(
+    r"^\W*(not found|no answer|the articles don.t say|n/a|none|unknown)\b", re.IGNORECASE
+)
+# A written sentence that says the sentences hold no answer, in other words than NOT FOUND.
+_SAYS_NOTHING = re.compile(
+    r"\b(do(es)? not|don.t|doesn.t|cannot|can.t|no|not)\b.{0,60}\b(answer|mention|say|"
+    r"state|provide|contain|give|information|specif|found)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class WrittenSentence:
+    text: str  # without its markers
+    cited: tuple[int, ...]  # the ids the model gave that exist
+    status: Status
+    support: tuple[int, ...] = ()  # the ids that hold its claims
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class ReadCheck:
+    sentences: tuple[WrittenSentence, ...]
+    unknown_ids: tuple[int, ...]
+    refusal: bool = False
+
+    @property
+    def kept(self) -> list[WrittenSentence]:
+        return [s for s in self.sentences if s.status != "dropped"]
+
+    def count(self, status: Status) -> int:
+        return sum(1 for s in self.sentences if s.status == status)
+
+
+def is_not_found(text: str) -> bool:
+    """The model's refusal: "NOT FOUND" (or a close variant) at the start of its reply."""
+    return bool(_NOT_FOUND.match(strip_markers(text).strip()))
+
+
+def says_no_answer(plain: str, cited: Sequence[int]) -> bool:
+    """An uncited sentence saying that the sentences do not tell: part of a refusal."""
+    return not cited and bool(_SAYS_NOTHING.search(plain)) and not claims_of(plain).numbers
+
+
+class EvidenceIndex:
+    """The given sentences by id, with their numbers, dates and words indexed once."""
+
+    def __init__(self, sentences: Sequence[EvidenceSentence]) -> None:
+        self.by_id = {s.id: s for s in sentences}
+        self.index = {s.id: TextIndex(s.text) for s in sentences}
+        # A sentence that addresses the model ("ignore the rules") is never evidence.
+        self.usable = [s.id for s in sentences if not looks_like_instruction(s.text)]
+
+    def missing(self, claims: Claims, ids: Sequence[int]) -> list[str]:
+        return TextIndex.merge(self.index[i] for i in ids).missing(claims)
+
+    def cover(self, claims: Claims, preferred: Sequence[int]) -> tuple[int, ...] | None:
+        """The fewest usable sentences (up to MAX_SUPPORT) holding every claim, or None.
+
+        The cited sentences and their neighbours are tried first, then the rest by similarity.
+        """
+        near = {i + d for i in preferred for d in (-1, 0, 1)}
+        order = sorted(
+            self.usable,
+            key=lambda i: (i not in preferred, i not in near, -self.by_id[i].similarity),
+        )
+        for i in order:
+            if not self.index[i].missing(claims):
+                return (i,)
+        for position, i in enumerate(order):
+            if self.index[i].covered(claims) == 0:
+                continue
+            for j in order[position + 1 :]:
+                if not self.missing(claims, (i, j)):
+                    return tuple(sorted((i, j)))
+        return None
+
+    def shared_words(self, words: Sequence[str], i: int) -> int:
+        return sum(self.index[i].has_name(w) for w in words)
+
+
+def check_answer(text: str, sentences: Sequence[EvidenceSentence]) -> ReadCheck:
+    """Split the model's reply into sentences and check, re-attribute or drop each."""
+    if is_not_found(text):
+        return ReadCheck((), (), refusal=True)
+    evidence = EvidenceIndex(sentences)
+    unknown: list[int] = []
+    checked: list[WrittenSentence] = []
+    says_nothing = False
+    for written in split_sentences(text):
+        ids = cited_numbers(written)
+        unknown += [i for i in ids if i not in evidence.by_id and i not in unknown]
+        cited = tuple(i for i in ids if i in evidence.by_id)
+        plain = strip_markers(written).strip()
+        if not plain or is_not_found(plain) or not re.search(r"\w\w", plain):
+            continue
+        if says_no_answer(plain, cited):
+            says_nothing = True
+            continue
+        checked.append(check_sentence(plain, cited, evidence))
+    if not checked and (says_nothing or is_not_found(strip_markers(text))):
+        return ReadCheck((), tuple(unknown), refusal=True)
+    return ReadCheck(tuple(checked), tuple(unknown))
+
+
+def check_sentence(text: str, cited: tuple[int, ...], evidence: EvidenceIndex) -> WrittenSentence:
+    usable_cited = tuple(i for i in cited if i in evidence.usable)
+    claims = claims_of(text)
+    if claims:
+        if usable_cited and not evidence.missing(claims, usable_cited):
+            # Only the cited sentences that hold a claim are quoted for it.
+            support = tuple(i for i in usable_cited if evidence.index[i].covered(claims))
+            return WrittenSentence(text, cited, "verified", support)
+        found = evidence.cover(claims, usable_cited)
+        if found is not None:
+            return WrittenSentence(text, cited, "reattributed", found)
+        where = _refs(usable_cited) if usable_cited else "any given sentence"
+        missing = evidence.missing(claims, usable_cited or evidence.usable)
+        quoted = ", ".join(f"'{m}'" for m in missing) or "its facts"
+        return WrittenSentence(text, cited, "dropped", problem=f"{quoted} not in {where}")
+    # Nothing to check by spelling: the cited sentence must share meaningful words with it.
+    words = content_words(text)
+    if not words:
+        return WrittenSentence(text, cited, "dropped", problem="says nothing checkable")
+    # Half its meaningful words (at least two), so that "the bridge collapsed" is not carried
+    # by one shared word; stems carry words across languages ("artillery" / "artillerie").
+    need = max(min(2, len(words)), math.ceil(len(words) / 2))
+    shared = [i for i in usable_cited if evidence.shared_words(words, i) >= need]
+    if shared:
+        return WrittenSentence(text, cited, "verified", tuple(shared))
+    if not cited:
+        # Shared words alone are too weak to pick a source the model did not name.
+        return WrittenSentence(text, cited, "dropped", problem="cites no sentence")
+    best = max(evidence.usable, key=lambda i: evidence.shared_words(words, i), default=None)
+    if best is not None and evidence.shared_words(words, best) >= need:
+        return WrittenSentence(text, cited, "reattributed", (best,))
+    return WrittenSentence(text, cited, "dropped", problem="shares too few words with its sources")
+
+
+def _refs(ids: Sequence[int]) -> str:
+    return "".join(f"[{i}]" for i in ids)

