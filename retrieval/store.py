@@ -24,7 +24,6 @@ import chromadb
 from retrieval.articles import Article, Chunk
 from retrieval.catalog import ArticleRecord, Catalog, ChunkRecord
 from retrieval.embedding_cache import CachedEmbeddings
-from retrieval.sentences import sentence_spans
 from retrieval.vector_index import VectorIndex, check_collection_name
 from retrieval.write_lock import write_lock
 
@@ -98,8 +97,7 @@ class CollectionStore:
 
     def _embed_and_add(self, chunks: Sequence[ChunkRecord]) -> None:
         texts = [c.text for c in chunks]
-        # Sentence vectors feed answer selection and reranking; embedding them with the chunks
-        # keeps one batched pass over the model and makes asking need only the query's vector.
+        # One batched pass over the model (a no-op when `write` embedded them before the lock).
         self.embeddings.embed_passages(
             _passages([(c.article_text, c.start, c.end) for c in chunks])
         )
@@ -192,9 +190,11 @@ class CollectionStore:
 
 
 def _passages(spans: Sequence[tuple[str, int, int]]) -> list[str]:
-    """Texts to embed for chunks given as (article text, start, end): chunks, then sentences."""
-    chunks = [text[start:end] for text, start, end in spans]
-    sentences = [
-        text[s:e] for text, start, end in spans for s, e in sentence_spans(text, start, end)
-    ]
-    return chunks + sentences
+    """Texts to embed for chunks given as (article text, start, end): the chunk texts only.
+
+    Sentence vectors are not embedded here: search embeds a chunk's sentences the first time
+    the chunk is a candidate for a question, and the cache keeps them (`search._score_sentences`).
+    Embedding every sentence at ingest doubled the tokens the model reads for vectors that most
+    questions never look at; the vectors are the same whenever they are made.
+    """
+    return [text[start:end] for text, start, end in spans]
