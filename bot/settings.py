@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     embedding_url: str | None = None
     embedding_api_key: SecretStr | None = None
     embedding_batch_size: int = 32
+    # When sentence vectors are made: "search" (a chunk's sentences the first time a question
+    # retrieves it; ingest about twice as fast) or "ingest" (no first-question cost).
+    sentence_vectors: Literal["search", "ingest"] = "search"
 
     chroma_url: str | None = None
     chroma_token: SecretStr | None = None

@@ -24,6 +24,7 @@ import chromadb
 from retrieval.articles import Article, Chunk
 from retrieval.catalog import ArticleRecord, Catalog, ChunkRecord
 from retrieval.embedding_cache import CachedEmbeddings
+from retrieval.sentences import sentence_spans
 from retrieval.vector_index import VectorIndex, check_collection_name
 from retrieval.write_lock import write_lock
 
@@ -57,9 +58,12 @@ class CollectionStore:
         client: chromadb.ClientAPI,
         embeddings: CachedEmbeddings,
         rebuild: bool = False,
+        embed_sentences: bool = False,
     ) -> None:
         self.name = check_collection_name(name)
         self.embeddings = embeddings
+        # True: sentences are embedded at ingest too (slower ingest, no first-question cost).
+        self.embed_sentences = embed_sentences
         self.lock = write_lock(data_dir)
         with self.lock.hold():
             self.catalog = Catalog(data_dir / "collections" / f"{name}.sqlite")
@@ -87,7 +91,7 @@ class CollectionStore:
     def _embed_stored_texts(self) -> None:
         for chunks in self._stored_chunks():
             self.embeddings.embed_passages(
-                _passages([(c.article_text, c.start, c.end) for c in chunks])
+                self._passages([(c.article_text, c.start, c.end) for c in chunks])
             )
 
     def _reembed_all(self) -> None:
@@ -99,7 +103,7 @@ class CollectionStore:
         texts = [c.text for c in chunks]
         # One batched pass over the model (a no-op when `write` embedded them before the lock).
         self.embeddings.embed_passages(
-            _passages([(c.article_text, c.start, c.end) for c in chunks])
+            self._passages([(c.article_text, c.start, c.end) for c in chunks])
         )
         metadatas = [
             {
@@ -115,6 +119,9 @@ class CollectionStore:
             for c in chunks
         ]
         self.vectors.add([c.chunk_id for c in chunks], texts, metadatas)
+
+    def _passages(self, spans: Sequence[tuple[str, int, int]]) -> list[str]:
+        return texts_to_embed(spans, with_sentences=self.embed_sentences)
 
     def close(self) -> None:
         self.catalog.close()
@@ -139,7 +146,7 @@ class CollectionStore:
         # Embedding is the slow part and needs no lock: done first, the locked write below
         # finds every vector in the cache.
         self.embeddings.embed_passages(
-            _passages([(p.article.text, c.start, c.end) for p in planned for c in p.chunks])
+            self._passages([(p.article.text, c.start, c.end) for p in planned for c in p.chunks])
         )
         with self.lock.hold():
             self.repair()  # a crashed writer in another process leaves work for the next one
@@ -189,12 +196,21 @@ class CollectionStore:
         )
 
 
-def _passages(spans: Sequence[tuple[str, int, int]]) -> list[str]:
-    """Texts to embed for chunks given as (article text, start, end): the chunk texts only.
+def texts_to_embed(
+    spans: Sequence[tuple[str, int, int]], with_sentences: bool = False
+) -> list[str]:
+    """Texts to embed for chunks given as (article text, start, end).
 
-    Sentence vectors are not embedded here: search embeds a chunk's sentences the first time
-    the chunk is a candidate for a question, and the cache keeps them (`search._score_sentences`).
-    Embedding every sentence at ingest doubled the tokens the model reads for vectors that most
-    questions never look at; the vectors are the same whenever they are made.
+    The chunk texts; their sentences only `with_sentences`. By default search embeds a chunk's
+    sentences the first time the chunk is a candidate for a question, and the cache keeps them
+    (`search._score_sentences`): embedding every sentence at ingest doubled the tokens the
+    model reads, for vectors that most questions never look at. The vectors are the same
+    whenever they are made.
     """
-    return [text[start:end] for text, start, end in spans]
+    chunks = [text[start:end] for text, start, end in spans]
+    if not with_sentences:
+        return chunks
+    sentences = [
+        text[s:e] for text, start, end in spans for s, e in sentence_spans(text, start, end)
+    ]
+    return chunks + sentences

@@ -92,6 +92,17 @@ def test_sentences_are_embedded_once_when_a_search_first_needs_them(
     assert second.citations[0].quote == first.citations[0].quote
 
 
+def test_sentence_vectors_can_be_made_at_ingest_instead(sample_path: Path, tmp_path: Path) -> None:
+    service = make_service(tmp_path / "data", sentence_vectors="ingest")
+    ingest_both(service, sample_path, tmp_path)
+    sentences = set(stored_sentences(service))
+    assert len(service.embeddings.cached_passages(list(sentences))) == len(sentences)
+    embedded = service.embeddings.embedded_count
+    assert not service.ask("How many troops?").abstained
+    assert service.embeddings.embedded_count == embedded  # the question needed nothing new
+    service.close()
+
+
 def test_a_fresh_ingest_and_a_reingest_give_the_same_vectors_and_scores(
     sample_path: Path, tmp_path: Path
 ) -> None:
@@ -131,7 +142,16 @@ def test_a_store_of_the_previous_version_is_read_as_is(sample_path: Path, tmp_pa
 
 def test_the_speed_benchmark_runs_and_prints_its_ratios(shared_dir: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "bench/bench_ingest_vs_langchain.py", "--articles", "3", "--rounds", "1"],
+        [
+            sys.executable,
+            "bench/bench_ingest_vs_langchain.py",
+            "--articles",
+            "3",
+            "--rounds",
+            "1",
+            "--corpus",
+            str(shared_dir / "corpora" / "orangesum.fr.sample.jsonl"),
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
