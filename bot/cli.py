@@ -95,6 +95,7 @@ def ingest(
     """Add articles to the store; unchanged ones are skipped, changed ones replaced."""
     from bot.render_cli import render_ingest_summary, track_ingest
     from bot.service import IngestReport
+    from retrieval.input_count import count_items
 
     if not inputs and not feed:
         raise _fail("give files, directories or URLs to ingest, or --feed URL")
@@ -103,7 +104,9 @@ def ingest(
     items = []
     with _exit_on_user_error():
         service = _service(settings)
-        with track_ingest(errors, enabled=not as_json) as on_item:
+        # Counted up front (cheap: lines of JSONL, files of directories) for the bar's ETA.
+        total = None if feed or as_json else count_items(inputs or [])
+        with track_ingest(errors, enabled=not as_json, total=total) as on_item:
             if inputs:
                 items += service.ingest(inputs, on_item=on_item, allow_private_urls=allow).items
             for url in feed or []:

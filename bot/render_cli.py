@@ -8,7 +8,15 @@ from contextlib import contextmanager
 from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from bot.answering.answer import Answer, Citation
@@ -80,26 +88,37 @@ def _marked_quote(citation: Citation) -> str:
 
 @contextmanager
 def track_ingest(
-    console: Console, enabled: bool = True
+    console: Console, enabled: bool = True, total: int | None = None
 ) -> Iterator[Callable[[IngestItem], None] | None]:
+    """A live bar: items done of `total` (when counted), articles per second and an ETA."""
     if not enabled:
         yield None
         return
     progress = Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
+        BarColumn(bar_width=24),
+        MofNCompleteColumn(),
         TextColumn("[green]{task.fields[added]} added[/] · {task.fields[other]} other"),
+        TextColumn("{task.fields[rate]}"),
         TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
         console=console,
         transient=True,
+        # The rate is over the last 5 minutes: a long ingest's ETA follows its current pace.
+        speed_estimate_period=300,
     )
-    task = progress.add_task("Ingesting", total=None, added=0, other=0)
+    task = progress.add_task("Ingesting", total=total, added=0, other=0, rate="")
     counts = {"added": 0, "other": 0}
 
     def on_item(item: IngestItem) -> None:
         key = "added" if item.status in ("added", "updated") else "other"
         counts[key] += 1
-        progress.update(task, description=f"Ingesting {item.source[-60:]}", **counts)
+        progress.advance(task)
+        speed = progress.tasks[0].speed
+        rate = f"{speed:.2f} articles/s" if speed else ""
+        progress.update(task, description=f"Ingesting {item.source[-40:]}", rate=rate, **counts)
 
     with progress:
         yield on_item

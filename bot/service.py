@@ -112,7 +112,11 @@ class NewsService:
         with self._lock:
             if name not in self._stores:
                 self._stores[name] = CollectionStore(
-                    name, self.settings.data_dir, self.chroma_client, self.embeddings
+                    name,
+                    self.settings.data_dir,
+                    self.chroma_client,
+                    self.embeddings,
+                    embed_sentences=self.settings.sentence_vectors == "ingest",
                 )
             return self._stores[name]
 
@@ -438,7 +442,12 @@ class NewsService:
             if old is not None:
                 old.close()
             store = CollectionStore(
-                name, self.settings.data_dir, self.chroma_client, self.embeddings, rebuild=True
+                name,
+                self.settings.data_dir,
+                self.chroma_client,
+                self.embeddings,
+                rebuild=True,
+                embed_sentences=self.settings.sentence_vectors == "ingest",
             )
             self._stores[name] = store
         return store.catalog.ready_count()

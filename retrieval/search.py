@@ -89,7 +89,8 @@ def _score_sentences(
     vectors = embeddings.cached_passages(list(texts.values()))
     missing = [t for k, t in texts.items() if k not in vectors]
     if missing:
-        # Only when the cache was lost or filled by an older version: embed once, cached after.
+        # Ingest embeds chunk texts only: a chunk's sentences are embedded the first time it is
+        # a candidate, once, in one batch, and cached for every later question.
         for text, vector in zip(missing, embeddings.embed_passages(missing), strict=True):
             vectors[text_key(text)] = vector
     scored: dict[str, list[SentenceScore]] = {}

@@ -60,9 +60,12 @@ class CollectionStore:
         client: chromadb.ClientAPI,
         embeddings: CachedEmbeddings,
         rebuild: bool = False,
+        embed_sentences: bool = False,
     ) -> None:
         self.name = check_collection_name(name)
         self.embeddings = embeddings
+        # True: sentences are embedded at ingest too (slower ingest, no first-question cost).
+        self.embed_sentences = embed_sentences
         self.lock = write_lock(data_dir)
         with self.lock.hold():
             self.catalog = Catalog(data_dir / "collections" / f"{name}.sqlite")
@@ -90,7 +93,7 @@ class CollectionStore:
     def _embed_stored_texts(self) -> None:
         for chunks in self._stored_chunks():
             self.embeddings.embed_passages(
-                _passages([(c.article_text, c.start, c.end) for c in chunks])
+                self._passages([(c.article_text, c.start, c.end) for c in chunks])
             )
 
     def _reembed_all(self) -> None:
@@ -100,10 +103,9 @@ class CollectionStore:
 
     def _embed_and_add(self, chunks: Sequence[ChunkRecord]) -> None:
         texts = [c.text for c in chunks]
-        # Sentence vectors feed answer selection and reranking; embedding them with the chunks
-        # keeps one batched pass over the model and makes asking need only the query's vector.
+        # One batched pass over the model (a no-op when `write` embedded them before the lock).
         self.embeddings.embed_passages(
-            _passages([(c.article_text, c.start, c.end) for c in chunks])
+            self._passages([(c.article_text, c.start, c.end) for c in chunks])
         )
         metadatas = [
             {
@@ -119,6 +121,9 @@ class CollectionStore:
             for c in chunks
         ]
         self.vectors.add([c.chunk_id for c in chunks], texts, metadatas)
+
+    def _passages(self, spans: Sequence[tuple[str, int, int]]) -> list[str]:
+        return texts_to_embed(spans, with_sentences=self.embed_sentences)
 
     def close(self) -> None:
         self.catalog.close()
@@ -143,7 +148,7 @@ class CollectionStore:
         # Embedding is the slow part and needs no lock: done first, the locked write below
         # finds every vector in the cache.
         self.embeddings.embed_passages(
-            _passages([(p.article.text, c.start, c.end) for p in planned for c in p.chunks])
+            self._passages([(p.article.text, c.start, c.end) for p in planned for c in p.chunks])
         )
         with self.lock.hold():
             self.repair()  # a crashed writer in another process leaves work for the next one
@@ -236,9 +241,20 @@ def find_copy_in(catalog: Catalog, article: Article, sig: Signature) -> ArticleR
     return next((r for r in records if r.article_id == match), None)
 
 
-def _passages(spans: Sequence[tuple[str, int, int]]) -> list[str]:
-    """Texts to embed for chunks given as (article text, start, end): chunks, then sentences."""
+def texts_to_embed(
+    spans: Sequence[tuple[str, int, int]], with_sentences: bool = False
+) -> list[str]:
+    """Texts to embed for chunks given as (article text, start, end).
+
+    The chunk texts; their sentences only `with_sentences` (NEWSBOT_SENTENCE_VECTORS=ingest, the
+    default). Without them, search embeds a chunk's sentences the first time the chunk is a
+    candidate for a question, and the cache keeps them (`search._score_sentences`): ingest reads
+    about half the tokens, and that question waits. The vectors are the same whenever they are
+    made.
+    """
     chunks = [text[start:end] for text, start, end in spans]
+    if not with_sentences:
+        return chunks
     sentences = [
         text[s:e] for text, start, end in spans for s, e in sentence_spans(text, start, end)
     ]

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bot.service import NewsService
 from bot.settings import Settings
+from retrieval.sentences import sentence_spans
 from tests.helpers.corpus import good_articles, write_articles
 from tests.helpers.environment import clean_environment
 
@@ -35,6 +36,17 @@ def warm_cache(base: Path) -> Path:
                 service = NewsService(Settings(data_dir=root / "data"))
                 report = service.ingest([str(root / "v1"), str(root / "v2")], collection="warm")
                 assert report.exit_code == 0, report.items
+                # Ingest embeds chunk texts only; search embeds sentences when first needed.
+                # The tests that ask should measure asking, so the sentences are cached too.
+                store = service.store("warm")
+                chunks = store.catalog.chunks_of([r.article_id for r in store.catalog.articles()])
+                service.embeddings.embed_passages(
+                    [
+                        c.article_text[s:e]
+                        for c in chunks
+                        for s, e in sentence_spans(c.article_text, c.start, c.end)
+                    ]
+                )
                 service.close()
             (root / "ready").touch()
     return cache
