@@ -11,7 +11,8 @@ DEMO_DATA := .cache/demo-data
 # llama-cpp-python has no binary wheel on PyPI: build it once, keep the wheel inside the checkout.
 # A portable CPU build: -march=native compiles AMX kernels on CPUs that list AMX, and virtual
 # machines that do not grant AMX state kill the process at the first matrix product; OpenMP's
-# spinning threads slow every answer several times over on a shared machine.
+# spinning threads slow every answer several times over on a shared machine. pip's wheel cache
+# does not know CMAKE_ARGS and would hand back an earlier native build: --no-cache-dir.
 WHEELS := .cache/wheels-portable
 LLAMA := llama-cpp-python==0.3.36
 LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
@@ -32,7 +33,7 @@ $(DEMO_STAMP): pyproject.toml | $(PY)
 $(TEST_STAMP): pyproject.toml | $(PY)
 	$(PIP) install --quiet torch==2.13.0
 	ls $(WHEELS)/llama_cpp_python-0.3.36-*.whl >/dev/null 2>&1 || \
-		CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP) wheel --quiet --no-deps -w $(WHEELS) $(LLAMA)
+		CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PIP) wheel --quiet --no-cache-dir --no-deps -w $(WHEELS) $(LLAMA)
 	$(PIP) install --quiet --find-links $(WHEELS) -e '.[st,llm,local-llm,dev]'
 	touch $(DEMO_STAMP) $@
 
