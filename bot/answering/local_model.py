@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import hashlib
 import importlib.util
 import json
@@ -218,8 +220,23 @@ def load_model(config: ModelConfig) -> Llama:
                 "model llama.cpp supports. Rejoin it by deleting it, or give another GGUF."
             ) from None
         log.info("loaded %s in %.1f s", config.path.name, time.perf_counter() - started)
+        if not _loaded:
+            atexit.register(close_models)
         _loaded[config] = model
         return model
+
+
+def close_models() -> None:
+    """Free the loaded models while the interpreter still works.
+
+    Left to garbage collection at exit, llama-cpp-python's finalizer runs after the bindings it
+    calls are torn down and prints a TypeError traceback on every exit of `newsbot ask`.
+    """
+    with _load_lock:
+        for model in _loaded.values():
+            with contextlib.suppress(Exception):
+                model.close()
+        _loaded.clear()
 
 
 @contextmanager
