@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from langchain_core.prompts import ChatPromptTemplate
@@ -19,7 +19,7 @@ from bot.answering.answer import REFUSAL, Answer, Citation
 from bot.answering.evidence import EvidenceSentence, as_data, format_evidence, select_evidence
 from bot.answering.extractive import citation_for, passage_around
 from bot.answering.followup import Turn
-from bot.answering.generation import AnswerGenerator
+from bot.answering.generation import FALLBACK_SUFFIX, AnswerGenerator, TokenCallback
 from bot.answering.llm import explain_failure
 from bot.answering.sentence_verification import (
     EvidenceIndex,
@@ -41,8 +41,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-TokenCallback = Callable[[str], None]
-FALLBACK_SUFFIX = "; showing quoted sentences instead"
 MAX_WRITTEN_SENTENCES = 3
 LANGUAGES = {
     "en": "English",
