@@ -54,14 +54,27 @@ def test_a_close_neighbour_in_the_paragraph_joins_the_answering_sentences() -> N
 
 def test_a_passage_stays_in_its_paragraph() -> None:
     # "It amounts to ..." is close in score but starts the next paragraph: it neither joins the
-    # answering sentence nor the passage around it.
-    answer = extractive_answer("How large?", [hit([0.70, 0.90, 0.89, 0.60])], 0.5, 1)
+    # answering sentence nor the passage around it. (The question asks for no answer type, so
+    # the amount's number does not put it first; see the test below.)
+    answer = extractive_answer(
+        "Which endowment is the largest?", [hit([0.70, 0.90, 0.89, 0.60])], 0.5, 1
+    )
     first = answer.citations[0]
     assert answer.answer == "Its endowment is the largest of all. [1]"
     assert (
         first.quote == "Harvard is organized in eleven units. Its endowment is the largest of all."
     )
     assert first.key == (TEXT.index("Its endowment"), TEXT.index("\n"))
+
+
+def test_a_near_tie_offering_the_asked_type_is_quoted_first() -> None:
+    # "How large?" asks for a quantity: the sentence with the amount, within a near-tie of the
+    # best match, is quoted instead of the one that only repeats the question's idea.
+    answer = extractive_answer("How large?", [hit([0.70, 0.90, 0.89, 0.60])], 0.5, 1)
+    assert answer.answer == "It amounts to $37.6 billion. [1]"
+    # Further behind than a near-tie, the best match stays first.
+    answer = extractive_answer("How large?", [hit([0.70, 0.90, 0.85, 0.60])], 0.5, 1)
+    assert answer.answer == "Its endowment is the largest of all. [1]"
 
 
 LONG = "Alpha one is here. Bravo two is here. Charlie three is here. Delta four is here. Echo."

@@ -39,7 +39,6 @@ def first_key(payload: dict) -> str:
     return citation["quote"][start : citation["key_end"] - citation["start"]]
 
 
-@NOT_YET
 def test_a_how_many_question_cites_the_sentence_with_the_number(data_dir: Path) -> None:
     payload = ask(data_dir, "How many soldiers has North Korea sent to Kursk?")
     assert not payload["abstained"]
