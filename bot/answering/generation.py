@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import closing
 from typing import TYPE_CHECKING
 
 from langchain_core.prompts import ChatPromptTemplate
@@ -29,7 +30,7 @@ from retrieval.search import Hit
 
 if TYPE_CHECKING:
     from langchain_core.language_models.chat_models import BaseChatModel
-    from langchain_core.messages import BaseMessage
+    from langchain_core.messages import BaseMessage, BaseMessageChunk
 
 log = logging.getLogger(__name__)
 
@@ -137,24 +138,38 @@ class AnswerGenerator:
     ) -> bool:
         """Collect the model's text into `parts`; True when the server said it had finished."""
         emit = _SafeEmitter(on_token)
-        deadline = time.monotonic() + self.settings.llm_timeout_s
         complete = False
-        stream = self.model.stream(messages)
-        try:
-            for chunk in stream:
-                meta = chunk.response_metadata
-                if meta.get("finish_reason") or meta.get("done_reason") or meta.get("done"):
-                    complete = True
+        with closing(timed_stream(self.model, messages, self.settings.llm_timeout_s)) as chunks:
+            for chunk, finished in chunks:
+                complete = complete or finished
                 token = chunk.text
                 if token:
                     parts.append(token)
                     emit(token)
-                # The client's timeout bounds each read; this bounds a server that drips.
-                if time.monotonic() > deadline:
-                    raise TimeoutError("the answer took longer than the timeout")
-        finally:
-            stream.close()
         return complete
+
+
+def timed_stream(
+    model: BaseChatModel, messages: list[BaseMessage], timeout_s: float
+) -> Iterator[tuple[BaseMessageChunk, bool]]:
+    """The model's chunks, each with whether it says the answer is finished.
+
+    Raises TimeoutError when the whole answer takes longer than `timeout_s`: the client's
+    timeout bounds each read, this bounds a server that drips. Close it (contextlib.closing)
+    so that a caller who stops early also closes the model's stream.
+    """
+    deadline = time.monotonic() + timeout_s
+    stream = model.stream(messages)
+    try:
+        for chunk in stream:
+            info = chunk.response_metadata
+            yield chunk, bool(
+                info.get("finish_reason") or info.get("done_reason") or info.get("done")
+            )
+            if time.monotonic() > deadline:
+                raise TimeoutError("the answer took longer than the timeout")
+    finally:
+        stream.close()
 
 
 def passage_for(n: int, hit: Hit) -> Passage:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from contextlib import closing
 from typing import TYPE_CHECKING
 
 from langchain_core.prompts import ChatPromptTemplate
@@ -19,7 +20,12 @@ from bot.answering.answer import REFUSAL, Answer, Citation
 from bot.answering.evidence import EvidenceSentence, as_data, format_evidence, select_evidence
 from bot.answering.extractive import citation_for, passage_around
 from bot.answering.followup import Turn
-from bot.answering.generation import FALLBACK_SUFFIX, AnswerGenerator, TokenCallback
+from bot.answering.generation import (
+    FALLBACK_SUFFIX,
+    AnswerGenerator,
+    TokenCallback,
+    timed_stream,
+)
 from bot.answering.llm import explain_failure
 from bot.answering.sentence_verification import (
     EvidenceIndex,
@@ -115,14 +121,12 @@ class Reader:
         return answer
 
     def _stream(self, messages: list, stream: _VerifiedStream, meta: dict[str, float]) -> bool:
-        deadline = time.monotonic() + self.settings.llm_timeout_s
         complete = False
-        chunks = self.model.stream(messages)
-        try:
-            for chunk in chunks:
-                info = chunk.response_metadata
-                if info.get("finish_reason") or info.get("done_reason") or info.get("done"):
+        with closing(timed_stream(self.model, messages, self.settings.llm_timeout_s)) as chunks:
+            for chunk, finished in chunks:
+                if finished:
                     complete = True
+                    info = chunk.response_metadata
                     for key in ("prompt_ms", "generate_ms", "generated_tokens", "prompt_tokens"):
                         if key in info:
                             meta[key] = float(info[key])
@@ -130,10 +134,6 @@ class Reader:
                     # Enough written sentences: the rest would only cost time.
                     complete = True
                     break
-                if time.monotonic() > deadline:
-                    raise TimeoutError("the answer took longer than the timeout")
-        finally:
-            chunks.close()
         return complete
 
     def _assemble(
