@@ -48,7 +48,7 @@ def raw_worker(sample: Path) -> None:
             for c in chunk_article(item, count_tokens=model.count_tokens)
         ]
     # Exactly what the store embeds, each distinct text once (as its cache does).
-    with_sentences = os.environ.get("NEWSBOT_SENTENCE_VECTORS", "ingest") == "ingest"
+    with_sentences = os.environ.get("NEWSBOT_SENTENCE_VECTORS", "search") == "ingest"
     texts = list(dict.fromkeys(texts_to_embed(spans, with_sentences=with_sentences)))
     model.embed_passages(["échauffement"])
     started = time.perf_counter()
@@ -78,7 +78,7 @@ def main() -> None:
         choices=["search", "ingest"],
         default="search",
         help="NEWSBOT_SENTENCE_VECTORS for the newsbot run and the raw model (default: search, "
-        "the mode that embeds chunk texts only at ingest)",
+        "newsbot's default, which embeds chunk texts only at ingest)",
     )
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument("--raw-worker", type=Path, help=argparse.SUPPRESS)

@@ -34,17 +34,23 @@ class Settings(BaseSettings):
     embedding_url: str | None = None
     embedding_api_key: SecretStr | None = None
     embedding_batch_size: int = 32
-    # When sentence vectors are made: "ingest" (every chunk's sentences at ingest: questions
-    # never wait for them) or "search" (a chunk's sentences the first time a question retrieves
-    # it: ingest reads about half the tokens, but a question over new articles waits seconds
-    # while their sentences are embedded; for back-filling an archive).
-    sentence_vectors: Literal["search", "ingest"] = "ingest"
+    # When sentence vectors are made: "search" (a chunk's sentences the first time a question
+    # ranks it among its rerank_depth best candidates: ingest reads about half the tokens, and
+    # such a question waits for a few dozen sentences, about a second) or "ingest" (every
+    # chunk's sentences at ingest: no question ever waits, ingest takes about twice as long).
+    # The vectors are the same either way (BENCHMARKS.md, "Ingest speed").
+    sentence_vectors: Literal["search", "ingest"] = "search"
 
     chroma_url: str | None = None
     chroma_token: SecretStr | None = None
 
     # Retrieval and answering.
     top_k: int = 5
+    # How many retrieved candidates (best first by chunk similarity and the lexical bonus) have
+    # their sentences scored and compete for the top_k (never fewer than top_k); 0 scores every
+    # candidate (up to 60). It bounds what a question over new articles waits for when sentence
+    # vectors are made at search; 10 measured within 0.001 of scoring all (BENCHMARKS.md).
+    rerank_depth: int = Field(default=10, ge=0)
     # How BM25 joins the dense ranking: "bonus" (a small normalized score, the measured best
     # cross-lingually) or "rrf" (reciprocal rank fusion); see BENCHMARKS.md.
     search_fusion: Literal["bonus", "rrf"] = "bonus"

@@ -127,7 +127,15 @@ def search_hybrid(
     use_lexical: bool = True,
     rerank_sentences: bool = True,
     fusion: Literal["bonus", "rrf"] = "bonus",
+    rerank_depth: int | None = None,
 ) -> SearchResult:
+    """The k best chunks for `query` over `stores`, each with its sentences scored.
+
+    `rerank_depth`: how many candidates, best first by chunk similarity plus the lexical bonus,
+    have their sentences scored and compete for the top k (None: all). A chunk's sentences are
+    embedded the first time it is scored (NEWSBOT_SENTENCE_VECTORS=search), so the depth bounds
+    what a question over new articles waits for.
+    """
     timings: dict[str, float] = {}
     started = time.perf_counter()
     query_vector = embeddings.embed_queries([query])[0]
@@ -164,15 +172,22 @@ def search_hybrid(
     timings["retrieve"] = (time.perf_counter() - started) * 1000
 
     started = time.perf_counter()
-    all_hits = list(hits.values())
+
+    def bonus(hit: Hit) -> float:
+        if hit.lexical_score is None or fusion != "bonus":
+            return 0.0
+        return lexical_weight * hit.lexical_score / best_lexical[hit.collection]
+
+    all_hits = sorted(hits.values(), key=lambda h: h.chunk_similarity + bonus(h), reverse=True)
+    if rerank_depth is not None:
+        all_hits = all_hits[: max(k, rerank_depth)]
     sentence_scores = _score_sentences(embeddings, query_vector, [h.chunk for h in all_hits])
     for hit in all_hits:
         hit.sentences = sentence_scores[hit.chunk.chunk_id]
         hit.score = hit.chunk_similarity
         if rerank_sentences:
             hit.score += hit.best_sentence_similarity
-        if hit.lexical_score is not None and fusion == "bonus":
-            hit.score += lexical_weight * hit.lexical_score / best_lexical[hit.collection]
+        hit.score += bonus(hit)
     if fusion == "rrf":
         _fuse_by_rank(all_hits)
     ranked = sorted(all_hits, key=lambda h: h.score, reverse=True)[:k]

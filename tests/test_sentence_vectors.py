@@ -94,6 +94,35 @@ def test_sentences_are_embedded_once_when_a_search_first_needs_them(
     service.close()
 
 
+def test_the_rerank_depth_bounds_what_a_first_question_embeds(
+    sample_path: Path, tmp_path: Path
+) -> None:
+    """Only the `rerank_depth` best candidates have their sentences embedded and scored."""
+    depth = 3  # at least top_k candidates are always scored: the answer is chosen among them
+    service = make_service(
+        tmp_path / "data", sentence_vectors="search", rerank_depth=depth, top_k=depth
+    )
+    ingest_both(service, sample_path, tmp_path)
+    store = service.store()
+    chunks = store.catalog.chunks_of([a.article_id for a in store.catalog.articles()])
+    assert len(chunks) > depth  # otherwise the bound would not bound anything
+    most = sorted(
+        (len(sentence_spans(c.article_text, c.start, c.end)) for c in chunks), reverse=True
+    )
+    before = service.embeddings.embedded_count
+    answer = service.ask("How many troops?")
+    assert not answer.abstained and "8000" in answer.citations[0].quote
+    assert 0 < service.embeddings.embedded_count - before <= sum(most[:depth])
+    deep = make_service(tmp_path / "deep", sentence_vectors="search", top_k=depth)
+    ingest_both(deep, sample_path, tmp_path)
+    before = deep.embeddings.embedded_count
+    deep.ask("How many troops?")
+    # Without a depth every candidate's sentences are embedded: more than the bound above.
+    assert deep.embeddings.embedded_count - before > sum(most[:depth])
+    service.close()
+    deep.close()
+
+
 def test_sentence_vectors_can_be_made_at_ingest_instead(sample_path: Path, tmp_path: Path) -> None:
     service = make_service(tmp_path / "data", sentence_vectors="ingest")
     ingest_both(service, sample_path, tmp_path)

@@ -163,8 +163,9 @@ def timed_stream(
     try:
         for chunk in stream:
             info = chunk.response_metadata
-            yield chunk, bool(
-                info.get("finish_reason") or info.get("done_reason") or info.get("done")
+            yield (
+                chunk,
+                bool(info.get("finish_reason") or info.get("done_reason") or info.get("done")),
             )
             if time.monotonic() > deadline:
                 raise TimeoutError("the answer took longer than the timeout")
