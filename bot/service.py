@@ -34,7 +34,7 @@ from retrieval.embedding_cache import CachedEmbeddings, EmbeddingCache
 from retrieval.ingest import IngestItem, ingest_articles
 from retrieval.loading import LoadFailure, LoadOptions, iter_articles, load_bytes
 from retrieval.recency import prefer_recent
-from retrieval.search import Hit, search_hybrid
+from retrieval.search import Hit, rescore_sentences, search_hybrid
 from retrieval.store import CollectionStore
 from retrieval.vector_index import open_chroma_client
 
@@ -187,9 +187,14 @@ class NewsService:
         return calibrated if calibrated is not None else ThresholdDecider(self.abstain_threshold)
 
     def extractive(
-        self, question: str, hits: Sequence[Hit], search_query: str | None = None
+        self,
+        question: str,
+        hits: Sequence[Hit],
+        search_query: str | None = None,
+        said: str = "",
     ) -> Answer:
-        """The extractive answer to `question` from `hits`, with the configured refusal level."""
+        """The extractive answer to `question` from `hits`, with the configured refusal level;
+        `said`: the conversation's earlier answers, not quoted again as context."""
         decider = self.decider
         calibrated = isinstance(decider, CalibratedDecider)
         return extractive_answer(
@@ -201,6 +206,7 @@ class NewsService:
             level=self.settings.refusal_level if calibrated else None,
             evidence_floor=self.settings.abstain_threshold if calibrated else None,
             search_query=search_query,
+            said=said,
         )
 
     # --- asking ----------------------------------------------------------------------------
@@ -278,9 +284,14 @@ class NewsService:
             fusion=self.settings.search_fusion,
             rerank_depth=self.settings.rerank_depth or None,
         )
-        hits = prefer_recent(question, result.hits, floor=self.abstain_threshold)
+        hits = result.hits
+        if rewriter is None and query != question:
+            # The follow-up's own words choose the sentence within the joined search's chunks.
+            hits = rescore_sentences(question, hits, self.embeddings)
+        hits = prefer_recent(question, hits, floor=self.abstain_threshold)
         answer_started = time.perf_counter()
-        answer = self.extractive(question, hits, query if query != question else None)
+        said = " ".join(turn.answer for turn in history)
+        answer = self.extractive(question, hits, query if query != question else None, said)
         if reader is not None:
             answer = self._read(question, hits, answer, reader, started, on_token, on_quote)
         elif reader_problem is not None:

@@ -113,7 +113,6 @@ def test_odd_questions_get_an_answer_or_a_refusal(
     assert answer.abstained == (answer.citations == [])
 
 
-@pytest.mark.xfail(strict=True, reason="target of issue 11 not reached yet (BENCHMARKS.md)")
 def test_a_follow_up_is_answered_for_itself(sample_service: NewsService) -> None:
     from bot.answering.followup import Turn
 
@@ -127,3 +126,35 @@ def test_a_follow_up_is_answered_for_itself(sample_service: NewsService) -> None
     key_start, key_end = follow.citations[0].key
     text = sample_service.store().catalog.article_text(follow.citations[0].article_id) or ""
     assert text[key_start:key_end].startswith("Formés à l’artillerie")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "is_question"),
+    [
+        ("Un arsenal nucléaire en contrepartie ?", True),
+        ("¿Cuántos soldados hay", True),
+        ("Wie viele Soldaten sind es?“", True),
+        ("هل هذا صحيح؟", True),
+        ("Jusqu’à 8000 soldats nord-coréens déployés", False),
+        ("He asked why? Then he left.", False),
+        ("Les chiffres restent flous;", False),
+    ],
+)
+def test_a_sentence_that_is_a_question_is_recognised(sentence: str, is_question: bool) -> None:
+    from bot.answering.features import asks
+
+    assert asks(sentence) is is_question
+
+
+def test_a_heading_that_asks_is_never_quoted_as_the_answer(sample_service: NewsService) -> None:
+    # The article's heading "Un arsenal nucléaire en contrepartie ?" is the sentence closest to
+    # this question, but it asks, it does not say; the answer comes from the text below it.
+    answer = sample_service.ask("Will North Korea get a nuclear arsenal in return?")
+    assert not answer.abstained
+    store = sample_service.store()
+    keys = []
+    for citation in answer.citations:
+        text = store.catalog.article_text(citation.article_id) or ""
+        keys.append(text[citation.key[0] : citation.key[1]])
+    assert not any(key.rstrip().endswith("?") for key in keys), keys
+    assert keys[0].startswith("En échange de cette aide cruciale"), keys

@@ -45,13 +45,14 @@ def rank_sentences(hits: Sequence[Hit], top_chunks: int = 3) -> list[Candidate]:
     return sorted(candidates, key=lambda c: c.evidence, reverse=True)
 
 
-def with_close_neighbours(candidate: Candidate, margin: float) -> Candidate:
+def with_close_neighbours(candidate: Candidate, margin: float, said: str = "") -> Candidate:
     """The sentence joined by each neighbour that matches the question almost as well.
 
     The sentence that matches the question best often sets the scene and the next one holds
     the fact ("The endowment ... is the largest. It amounts to $37.6 billion."), so a
     neighbour within `margin` is quoted with it: one contiguous slice of the article, still
-    exact at its offsets.
+    exact at its offsets. A neighbour that `said` (the conversation's earlier answers) already
+    holds is not repeated: a follow-up's answer opens with what is new.
     """
     sentences = candidate.hit.sentences
     position = next((i for i, s in enumerate(sentences) if s.start == candidate.start), None)
@@ -63,7 +64,9 @@ def with_close_neighbours(candidate: Candidate, margin: float) -> Candidate:
 
     def joins(neighbour: SentenceScore, gap: str) -> bool:
         # A paragraph break ends the statement: a heading is not quoted with the text below.
-        return neighbour.similarity >= floor and "\n" not in gap
+        if neighbour.similarity < floor or "\n" in gap:
+            return False
+        return not said or text[neighbour.start : neighbour.end] not in said
 
     if position > 0:
         before = sentences[position - 1]
@@ -214,13 +217,15 @@ def extractive_answer(
     level: float | None = None,
     evidence_floor: float | None = None,
     search_query: str | None = None,
+    said: str = "",
 ) -> Answer:
     """The best sentences as the answer, each citing the passage around it; or a refusal.
 
     `decider` ranks the sentences and decides whether the best one answers (a number is the
     evidence threshold of the fallback rule); `level` overrides its operating point and
     `evidence_floor` refuses below that evidence whatever the decider says. A follow-up's
-    `search_query` supplies the names and numbers the sentences are checked for.
+    `search_query` supplies the names and numbers the sentences are checked for, and `said`
+    (its earlier answers) the neighbours not to quote again.
     A second sentence that already lies in the first passage cites that passage again; its
     own passage never repeats text of the first.
     """
@@ -249,7 +254,7 @@ def extractive_answer(
     ]
     ranked = _type_offer_first(ranked, features.expected)
     first_score = ranked[0][0].score
-    keys = [with_close_neighbours(ranked[0][1], neighbour_margin)]
+    keys = [with_close_neighbours(ranked[0][1], neighbour_margin, said)]
     # A second sentence joins when it ranks almost as well as the first: within
     # `second_margin` of evidence for the threshold rule, within the fitted ranker's own
     # margin for the calibrated one.

@@ -8,6 +8,7 @@ functions at run time and when `bench/fit_decision.py` fits their weights on a d
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -17,6 +18,15 @@ from retrieval.search import Hit, SentenceScore
 
 # Sentences of this many best chunks compete to answer (as before the decision model).
 TOP_CHUNKS = 3
+# A sentence that is itself a question (news headings often are: "Un arsenal nucléaire en
+# contrepartie ?") asks rather than states, so it never answers: Latin, Greek, Arabic and
+# full-width question marks, before closing quotes or brackets.
+_ASKS = re.compile(r"[?\u037e\u061f\uff1f]\W*$|^\W*¿")
+
+
+def asks(sentence: str) -> bool:
+    """True for a sentence that is a question."""
+    return bool(_ASKS.search(sentence.strip()))
 
 RANKER_FEATURES = (
     "sentence_sim_gap",  # sentence similarity minus the best candidate's
@@ -100,6 +110,8 @@ def question_features(
         best_in_chunk = max((s.similarity for s in hit.sentences), default=0.0)
         for sentence in hit.sentences:
             quote = text[sentence.start : sentence.end]
+            if asks(quote):
+                continue
             offers = offered_types(quote, hit.chunk.lang, terms)
             candidates.append(
                 CandidateFeatures(
