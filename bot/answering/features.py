@@ -28,6 +28,7 @@ def asks(sentence: str) -> bool:
     """True for a sentence that is a question."""
     return bool(_ASKS.search(sentence.strip()))
 
+
 RANKER_FEATURES = (
     "sentence_sim_gap",  # sentence similarity minus the best candidate's
     "chunk_sim_gap",  # chunk similarity minus the best chunk's
