@@ -34,7 +34,7 @@ from retrieval.embedding_cache import CachedEmbeddings, EmbeddingCache
 from retrieval.ingest import IngestItem, ingest_articles
 from retrieval.loading import LoadFailure, LoadOptions, iter_articles, load_bytes
 from retrieval.recency import prefer_recent
-from retrieval.search import Hit, rescore_sentences, search_hybrid
+from retrieval.search import Hit, search_hybrid
 from retrieval.store import CollectionStore
 from retrieval.vector_index import open_chroma_client
 
@@ -284,11 +284,7 @@ class NewsService:
             fusion=self.settings.search_fusion,
             rerank_depth=self.settings.rerank_depth or None,
         )
-        hits = result.hits
-        if rewriter is None and query != question:
-            # The follow-up's own words choose the sentence within the joined search's chunks.
-            hits = rescore_sentences(question, hits, self.embeddings)
-        hits = prefer_recent(question, hits, floor=self.abstain_threshold)
+        hits = prefer_recent(question, result.hits, floor=self.abstain_threshold)
         answer_started = time.perf_counter()
         said = " ".join(turn.answer for turn in history)
         answer = self.extractive(question, hits, query if query != question else None, said)

@@ -193,22 +193,3 @@ def search_hybrid(
     ranked = sorted(all_hits, key=lambda h: h.score, reverse=True)[:k]
     timings["rerank"] = (time.perf_counter() - started) * 1000
     return SearchResult(query=query, hits=ranked, timings_ms=timings)
-
-
-def rescore_sentences(question: str, hits: list[Hit], embeddings: CachedEmbeddings) -> list[Hit]:
-    """The same hits with their sentences scored against `question` alone, best first again.
-
-    A follow-up without an LLM is searched with the previous question prefixed, which finds the
-    right articles but lets the previous question pick the sentence; scoring the sentences
-    against the follow-up's own words lets it choose (the chunks keep their similarity to the
-    joined search). The sentences' vectors are those the search just used: nothing is embedded.
-    """
-    if not hits:
-        return hits
-    query_vector = embeddings.embed_queries([question])[0]
-    scores = _score_sentences(embeddings, query_vector, [h.chunk for h in hits])
-    for hit in hits:
-        before = hit.best_sentence_similarity
-        hit.sentences = scores[hit.chunk.chunk_id]
-        hit.score += hit.best_sentence_similarity - before
-    return sorted(hits, key=lambda h: h.score, reverse=True)

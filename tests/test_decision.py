@@ -113,6 +113,7 @@ def test_odd_questions_get_an_answer_or_a_refusal(
     assert answer.abstained == (answer.citations == [])
 
 
+@pytest.mark.xfail(strict=True, reason="target of issue 11 not reached yet (BENCHMARKS.md)")
 def test_a_follow_up_is_answered_for_itself(sample_service: NewsService) -> None:
     from bot.answering.followup import Turn
 
