@@ -664,7 +664,7 @@ class NewsbotPipeline:
                 self.service.embeddings,
                 k=RANKING_DEPTH,
                 fusion=self.service.settings.search_fusion,
-                rerank_depth=self.service.settings.rerank_depth or None,
+                rerank_depth=self.service.settings.rerank_depth,
             )
             ranked = [hit.chunk.source for hit in ranking.hits]
         texts: dict[str, str | None] = {}
@@ -803,7 +803,7 @@ def feature_row(
         service.embeddings,
         k=top_k + RANKING_DEPTH if without else top_k,
         fusion=service.settings.search_fusion,
-        rerank_depth=service.settings.rerank_depth or None,
+        rerank_depth=service.settings.rerank_depth,
     )
     hits = [hit for hit in result.hits if hit.chunk.source not in without][:top_k]
     features = question_features(question, hits)

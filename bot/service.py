@@ -282,7 +282,7 @@ class NewsService:
             k=self.settings.top_k,
             filters=filters,
             fusion=self.settings.search_fusion,
-            rerank_depth=self.settings.rerank_depth or None,
+            rerank_depth=self.settings.rerank_depth,
         )
         hits = prefer_recent(question, result.hits, floor=self.abstain_threshold)
         answer_started = time.perf_counter()

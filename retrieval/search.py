@@ -132,7 +132,7 @@ def search_hybrid(
     """The k best chunks for `query` over `stores`, each with its sentences scored.
 
     `rerank_depth`: how many candidates, best first by chunk similarity plus the lexical bonus,
-    have their sentences scored and compete for the top k (None: all). A chunk's sentences are
+    have their sentences scored and compete for the top k (0 or None: all). A chunk's sentences are
     embedded the first time it is scored (NEWSBOT_SENTENCE_VECTORS=search), so the depth bounds
     what a question over new articles waits for.
     """
@@ -179,7 +179,7 @@ def search_hybrid(
         return lexical_weight * hit.lexical_score / best_lexical[hit.collection]
 
     all_hits = sorted(hits.values(), key=lambda h: h.chunk_similarity + bonus(h), reverse=True)
-    if rerank_depth is not None:
+    if rerank_depth:
         all_hits = all_hits[: max(k, rerank_depth)]
     sentence_scores = _score_sentences(embeddings, query_vector, [h.chunk for h in all_hits])
     for hit in all_hits:
