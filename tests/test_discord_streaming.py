@@ -18,7 +18,13 @@ from bot.service import NewsService
 from bot.settings import Settings
 from tests.conftest import SAMPLE
 from tests.discord_standin import StandinDiscord, fixtures
-from tests.discord_standin.newsbot import SHARED, bot_settings, quoted, running_bot
+from tests.discord_standin.newsbot import (
+    SHARED,
+    ask_in_thread,
+    bot_settings,
+    quoted,
+    running_bot,
+)
 from tests.llm_server import (  # noqa: F401  (fixtures are found by their names)
     Reply,
     ScriptedLLM,
@@ -235,17 +241,7 @@ def test_mention_streams_into_one_thread_message_then_the_verified_answer(
     async def scenario() -> None:
         async with running_bot(standin, settings, service):
             channel = guild.default_channel_id
-            question = await standin.send_message(channel, alice, QUESTION, mention_bot=True)
-            thread_id = int(question["id"])
-            threads.append(thread_id)
-
-            def answered() -> bool:
-                return any(
-                    r.json.get("embeds")
-                    for r in standin.requests_matching("PATCH", f"/channels/{thread_id}/messages/")
-                )
-
-            await standin.wait_for(answered, timeout=25, what="the verified answer")
+            threads.append(await ask_in_thread(standin, channel, alice, QUESTION, timeout=25))
 
     asyncio.run(scenario())
 

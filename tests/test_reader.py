@@ -22,7 +22,7 @@ from bot.settings import Settings, get_settings
 from retrieval.language import detect_language
 from tests.conftest import SAMPLE
 from tests.discord_standin import StandinDiscord, fixtures
-from tests.discord_standin.newsbot import SHARED, bot_settings, running_bot
+from tests.discord_standin.newsbot import SHARED, ask_in_thread, bot_settings, running_bot
 from tests.reader_fixtures import local_llm_fixture, write_articles  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.slow
@@ -159,19 +159,8 @@ def test_discord_posts_the_quote_then_edits_in_the_written_answer(
 
     async def scenario() -> None:
         async with running_bot(standin, settings, service):
-            question = await standin.send_message(
-                guild.default_channel_id, alice, TROOPS, mention_bot=True
-            )
-            thread_id = int(question["id"])
-            threads.append(thread_id)
-
-            def answered() -> bool:
-                return any(
-                    r.json.get("embeds")
-                    for r in standin.requests_matching("PATCH", f"/channels/{thread_id}/messages/")
-                )
-
-            await standin.wait_for(answered, timeout=120, what="the written answer")
+            channel = guild.default_channel_id
+            threads.append(await ask_in_thread(standin, channel, alice, TROOPS, timeout=120))
 
     try:
         asyncio.run(scenario())

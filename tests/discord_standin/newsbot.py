@@ -40,6 +40,24 @@ async def running_bot(
         yield bot
 
 
+async def ask_in_thread(
+    standin: StandinDiscord, channel: int, member: int, question: str, *, timeout: float
+) -> int:
+    """Mention the bot with a question and wait until its thread message is edited into an
+    answer (an embed); the thread's id."""
+    sent = await standin.send_message(channel, member, question, mention_bot=True)
+    thread_id = int(sent["id"])
+
+    def answered() -> bool:
+        return any(
+            r.json.get("embeds")
+            for r in standin.requests_matching("PATCH", f"/channels/{thread_id}/messages/")
+        )
+
+    await standin.wait_for(answered, timeout=timeout, what="the answer edited into the thread")
+    return thread_id
+
+
 def embeds_of(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [embed for message in messages for embed in message.get("embeds") or []]
 
