@@ -4,6 +4,11 @@ article's questions (answered with the right fact, refused when it does not say)
 Run: .venv/bin/python bench/bench_reader.py
      [--questions eval/sample/questions.jsonl --unanswerable eval/sample/unanswerable.jsonl
       --contexts eval/sample/contexts.jsonl] [--json]
+
+Over a large existing store instead of a fresh one (latency at that size; only the questions
+whose article the store holds are asked):
+     .venv/bin/python bench/bench_reader.py --data-dir DIR --questions eval/news/questions.en.jsonl
+      --unanswerable eval/news/unanswerable.jsonl --limit 20
 The XQuAD numbers come from `newsbot eval --mode generate` (see BENCHMARKS.md "Reader").
 """
 
@@ -38,10 +43,14 @@ def main() -> None:
     parser.add_argument("--unanswerable", type=Path, default=SAMPLE_SET / "unanswerable.jsonl")
     parser.add_argument("--contexts", type=Path, default=SAMPLE_SET / "contexts.jsonl")
     parser.add_argument("--json", action="store_true", help="Also print every row as JSON.")
+    parser.add_argument(
+        "--data-dir", type=Path, help="Ask in this existing store (--contexts is not ingested)."
+    )
+    parser.add_argument("--limit", type=int, help="At most this many questions of each file.")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="bench-reader-") as folder:
-        settings = Settings(data_dir=Path(folder), llm_backend="local")
+        settings = Settings(data_dir=args.data_dir or Path(folder), llm_backend="local")
         started = time.perf_counter()
         path = local_model_path(settings)
         find_s = time.perf_counter() - started
@@ -51,17 +60,37 @@ def main() -> None:
         print(f"model: {path.name}; found/verified in {find_s:.2f} s; loaded in {load_s:.2f} s")
 
         service = NewsService(settings)
-        articles = [
-            Article(c.text, source=c.context_id, title=c.title, lang=c.lang)
-            for c in load_contexts(args.contexts)
-        ]
-        service.ingest_articles(articles)
+        if args.data_dir is None:
+            articles = [
+                Article(c.text, source=c.context_id, title=c.title, lang=c.lang)
+                for c in load_contexts(args.contexts)
+            ]
+            service.ingest_articles(articles)
+        else:
+            store = service.store()
+            print(
+                f"store: {store.catalog.ready_count():,} articles, "
+                f"{store.catalog.chunk_count():,} chunks"
+            )
         service.warm_up()
         rows = []
         asked = [(q, "answerable") for q in load_questions(args.questions)]
         asked += [
             (q, "unanswerable") for q in load_questions(args.unanswerable, need_answers=False)
         ]
+        if args.data_dir is not None:
+            # A source is the context id, or "file#context id" for an article of a JSONL file.
+            sources = [s.source for s in service.sources()]
+            stored = {*sources, *(source.rsplit("#", 1)[-1] for source in sources)}
+            kept = [(q, kind) for q, kind in asked if q.context_id in stored]
+            print(f"{len(kept)} of {len(asked)} questions are about articles in the store")
+            asked = kept
+        if args.limit is not None:
+            asked = [
+                pair
+                for kind in ("answerable", "unanswerable")
+                for pair in [p for p in asked if p[1] == kind][: args.limit]
+            ]
         for item, kind in asked:
             begun = time.perf_counter()
             answer = service.ask(item.question)
