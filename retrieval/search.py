@@ -127,12 +127,12 @@ def search_hybrid(
     use_lexical: bool = True,
     rerank_sentences: bool = True,
     fusion: Literal["bonus", "rrf"] = "bonus",
-    rerank_depth: int | None = None,
+    rerank_depth: int = 0,
 ) -> SearchResult:
     """The k best chunks for `query` over `stores`, each with its sentences scored.
 
     `rerank_depth`: how many candidates, best first by chunk similarity plus the lexical bonus,
-    have their sentences scored and compete for the top k (0 or None: all). A chunk's sentences are
+    have their sentences scored and compete for the top k (0: all). A chunk's sentences are
     embedded the first time it is scored (NEWSBOT_SENTENCE_VECTORS=search), so the depth bounds
     what a question over new articles waits for.
     """
