@@ -23,7 +23,7 @@ from retrieval.catalog import ChunkRecord
 from retrieval.search import Hit, SentenceScore
 from retrieval.sentences import sentence_spans
 from tests.conftest import SAMPLE
-from tests.reader_fixtures import GRAZ_DE, NANTES_INJECTION
+from tests.reader_fixtures import GRAZ_DE, LYON_FR, NANTES_INJECTION
 
 
 def hits_for(text: str, source: str = "a.txt") -> list[Hit]:
@@ -106,6 +106,27 @@ def test_a_changed_number_is_caught() -> None:
     answer, streamed = read(f"Graz will buy 54 new trams [{trams}].", GRAZ_DE)
     assert answer.mode == "extractive-fallback" and answer.answer == "quoted fallback"
     assert "'54' not in" in answer.notes[-1] and not streamed
+
+
+def test_names_the_question_gives_need_no_source_but_its_numbers_do() -> None:
+    # The model translates the question's names ("Rhône Pool"); the French sentence says
+    # "la piscine". The answer's own claim, 2027, is what must be in the cited sentence.
+    evidence = select_evidence(hits_for(LYON_FR))
+    reopens = id_of(evidence, "rouvrira")
+    reply = f"The Rhône Pool will reopen in summer 2027 [{reopens}]."
+    asked = check_answer(reply, evidence, "When will the Rhône Pool reopen?")
+    assert [s.status for s in asked.sentences] == ["verified"]
+    # Without the name in the question, "Pool" is a claim no sentence holds.
+    unasked = check_answer(reply, evidence, "When will it reopen?")
+    assert [s.status for s in unasked.sentences] == ["dropped"]
+    assert "'Pool'" in (unasked.sentences[0].problem or "")
+    # A number the question gives is still checked: the question's wrong year is not confirmed.
+    wrong = f"The Rhône Pool will reopen in 2030 [{reopens}]."
+    check = check_answer(wrong, evidence, "Will the Rhône Pool reopen in 2030?")
+    assert [s.status for s in check.sentences] == ["dropped"]
+    answer, streamed = read(reply, LYON_FR, "When will the Rhône Pool reopen?")
+    assert answer.mode == "generated" and streamed == [answer.answer]
+    assert "2027" in answer.citations[0].quote
 
 
 def test_right_sentences_stay_and_wrong_ones_go() -> None:

@@ -103,7 +103,7 @@ class Reader:
         if not evidence:
             return _fall_back(fallback, "no candidate sentence to read")
         messages = self.messages(question, evidence)
-        stream = _VerifiedStream(evidence, self.settings.passage_chars, on_token)
+        stream = _VerifiedStream(evidence, question, self.settings.passage_chars, on_token)
         started = time.perf_counter()
         meta: dict[str, float] = {}
         try:
@@ -115,7 +115,7 @@ class Reader:
         if not complete:
             return _fall_back(fallback, "the reader stopped before the answer was complete")
         stream.finish()
-        check = check_answer(stream.text, evidence)
+        check = check_answer(stream.text, evidence, question)
         answer = self._assemble(question, check, stream, fallback, len(evidence))
         answer.timings_ms.update(reader=round(read_ms, 1), **meta)
         return answer
@@ -236,11 +236,12 @@ class _VerifiedStream:
     def __init__(
         self,
         evidence: Sequence[EvidenceSentence],
+        question: str,
         passage_chars: int,
         on_token: TokenCallback | None,
     ) -> None:
         self.evidence = list(evidence)
-        self.index = EvidenceIndex(evidence)
+        self.index = EvidenceIndex(evidence, question)
         self.builder = CitationBuilder(evidence, passage_chars)
         self.on_token = on_token
         self.parts: list[str] = []

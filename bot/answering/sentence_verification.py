@@ -73,9 +73,16 @@ def says_no_answer(plain: str, cited: Sequence[int]) -> bool:
 
 
 class EvidenceIndex:
-    """The given sentences by id, with their numbers, dates and words indexed once."""
+    """The given sentences by id, with their numbers, dates and words indexed once.
 
-    def __init__(self, sentences: Sequence[EvidenceSentence]) -> None:
+    `question` holds the names the answer may repeat without a source: "Greenland signed
+    the treaty in 1985" answers "When did Greenland sign ...?" from "Grönland unterzeichnete
+    1985 ...", where only 1985 is the answer's claim. Numbers and dates are checked even when
+    the question holds them, so that a question's wrong figure is never confirmed.
+    """
+
+    def __init__(self, sentences: Sequence[EvidenceSentence], question: str = "") -> None:
+        self.asked = TextIndex(question)
         self.by_id = {s.id: s for s in sentences}
         self.index = {s.id: TextIndex(s.text) for s in sentences}
         # A sentence that addresses the model ("ignore the rules") is never evidence.
@@ -109,11 +116,11 @@ class EvidenceIndex:
         return sum(self.index[i].has_name(w) for w in words)
 
 
-def check_answer(text: str, sentences: Sequence[EvidenceSentence]) -> ReadCheck:
+def check_answer(text: str, sentences: Sequence[EvidenceSentence], question: str = "") -> ReadCheck:
     """Split the model's reply into sentences and check, re-attribute or drop each."""
     if is_not_found(text):
         return ReadCheck((), (), refusal=True)
-    evidence = EvidenceIndex(sentences)
+    evidence = EvidenceIndex(sentences, question)
     unknown: list[int] = []
     checked: list[WrittenSentence] = []
     says_nothing = False
@@ -135,7 +142,7 @@ def check_answer(text: str, sentences: Sequence[EvidenceSentence]) -> ReadCheck:
 
 def check_sentence(text: str, cited: tuple[int, ...], evidence: EvidenceIndex) -> WrittenSentence:
     usable_cited = tuple(i for i in cited if i in evidence.usable)
-    claims = claims_of(text)
+    claims = claims_of(text).without_names_in(evidence.asked)
     if claims:
         if usable_cited and not evidence.missing(claims, usable_cited):
             # Only the cited sentences that hold a claim are quoted for it.

@@ -133,6 +133,12 @@ class Claims:
     def __bool__(self) -> bool:
         return bool(self.numbers or self.months or self.names)
 
+    def without_names_in(self, given: TextIndex) -> Claims:
+        """These claims less the names `given` holds (the question's own: its premise)."""
+        return Claims(
+            self.numbers, self.months, tuple(n for n in self.names if not given.has_name(n))
+        )
+
     def labels(self) -> list[str]:
         return [
             *sorted(self.numbers),
