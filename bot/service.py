@@ -21,7 +21,7 @@ from bot.answering.decision import (
     load_decider,
 )
 from bot.answering.extractive import extractive_answer
-from bot.answering.followup import Turn, standalone_question
+from bot.answering.followup import Turn, asks_something_new, standalone_question
 from bot.answering.local_model import ModelFileError
 from bot.answering.question_checks import meaningless_reason
 from bot.errors import EmptyStoreError, QuestionError, UserError
@@ -34,7 +34,7 @@ from retrieval.embedding_cache import CachedEmbeddings, EmbeddingCache
 from retrieval.ingest import IngestItem, ingest_articles
 from retrieval.loading import LoadFailure, LoadOptions, iter_articles, load_bytes
 from retrieval.recency import prefer_recent
-from retrieval.search import Hit, search_hybrid
+from retrieval.search import Hit, rescore_sentences, search_hybrid
 from retrieval.store import CollectionStore
 from retrieval.vector_index import open_chroma_client
 
@@ -289,7 +289,13 @@ class NewsService:
         hits = prefer_recent(question, result.hits, floor=self.abstain_threshold)
         answer_started = time.perf_counter()
         said = " ".join(turn.answer for turn in history)
-        answer = self.extractive(question, hits, query if query != question else None, said)
+        answer_hits = hits
+        if rewriter is None and query != question and asks_something_new(question):
+            # The joined search keeps the subject; the follow-up's own ask picks the sentence.
+            answer_hits = rescore_sentences(
+                hits, self.embeddings, question, self.settings.followup_weight
+            )
+        answer = self.extractive(question, answer_hits, query if query != question else None, said)
         if reader is not None:
             answer = self._read(question, hits, answer, reader, started, on_token, on_quote)
         elif reader_problem is not None:

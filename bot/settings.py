@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     # cross-lingually) or "rrf" (reciprocal rank fusion); see BENCHMARKS.md.
     search_fusion: Literal["bonus", "rrf"] = "bonus"
     answer_sentences: int = 2
+    # Without an LLM, a follow-up ("And what were they trained for?") is searched joined to the
+    # previous question, which keeps the subject; its sentences are then chosen by this share
+    # of similarity to the follow-up alone, the rest to the joined search (0: the joined
+    # search alone). Only for follow-ups with a meaningful word of their own (BENCHMARKS.md).
+    followup_weight: float = Field(default=0.8, ge=0, le=1)
     # Each answering sentence cites the passage around it in its paragraph, up to this many
     # characters (the size of the LangChain tutorial's chunks); 0 quotes the sentences alone.
     passage_chars: int = Field(default=1000, ge=0)

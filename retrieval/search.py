@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -100,6 +100,30 @@ def _score_sentences(
             for s, e in spans[r.chunk_id]
         ]
     return scored
+
+
+def rescore_sentences(
+    hits: Sequence[Hit], embeddings: CachedEmbeddings, text: str, weight: float
+) -> list[Hit]:
+    """Copies of `hits` whose sentence similarities blend in similarity to another text.
+
+    A sentence's similarity becomes (1 - weight) * its score for the search query plus
+    weight * its score for `text`. The chunks and their order stay; the sentence vectors
+    are the cached ones, so this costs one query embedding.
+    """
+    if not hits or weight <= 0:
+        return list(hits)
+    vector = embeddings.embed_queries([text])[0]
+    own = _score_sentences(embeddings, vector, [h.chunk for h in hits])
+    blended: list[Hit] = []
+    for hit in hits:
+        scores = own[hit.chunk.chunk_id]
+        sentences = [
+            SentenceScore(s.start, s.end, (1 - weight) * s.similarity + weight * o.similarity)
+            for s, o in zip(hit.sentences, scores, strict=True)
+        ]
+        blended.append(replace(hit, sentences=sentences))
+    return blended
 
 
 def _fuse_by_rank(hits: list[Hit]) -> None:

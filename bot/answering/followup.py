@@ -6,6 +6,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.answering.verification import content_words
+
 _REFERRING = re.compile(
     r"\b(it|its|they|them|their|theirs|he|him|his|she|her|hers|this|that|these|those|there|"
     r"one|ones|same|also|too|else|more|why|il|elle|ils|elles|eux|leur|leurs|er|sie|es|ihr|"
@@ -31,3 +33,9 @@ def standalone_question(question: str, history: Sequence[Turn], max_turns: int =
         return question
     previous = " ".join(turn.question for turn in history[-max_turns:])
     return f"{previous} {question}"
+
+
+def asks_something_new(question: str) -> bool:
+    """A follow-up with a meaningful word of its own ("what were they trained for?"), not
+    only question words and references ("and who said so?")."""
+    return bool(content_words(_REFERRING.sub(" ", question)))
