@@ -65,7 +65,7 @@ def refusals(service: NewsService) -> int:
 def test_a_higher_refusal_level_refuses_more(sample_service: NewsService) -> None:
     data_dir = sample_service.settings.data_dir
     counts = []
-    for level in (0.02, None, 0.98):
+    for level in (0.02, None, 0.995):
         service = make_service(data_dir, refusal_level=level)
         try:
             counts.append(refusals(service))

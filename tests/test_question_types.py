@@ -85,3 +85,10 @@ def test_question_terms_are_held_across_inflection() -> None:
     terms = question_terms("What did Choe Son Hui say about Pyongyang in 2024?")
     assert term_coverage(terms, "Choe Son Hui a parlé de Pyongyang en 2024.") == 1.0
     assert term_coverage(terms, "Le ministre a parlé.") == 0.0
+
+
+def test_question_names_are_held_across_spellings() -> None:
+    # Names change spelling between languages; the count (a number) must match exactly.
+    terms = question_terms("How many troops went from Warsaw to Kursk in 2024?")
+    assert term_coverage(terms, "2024 zogen Truppen von Warschau nach Koursk.") == 1.0
+    assert term_coverage(terms, "2023 zogen Truppen von Berlin nach Moskau.") == 0.0

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from itertools import pairwise
 
 from bot.answering.question_types import AnswerType, fold, word_list
+from bot.answering.verification import TextIndex
 
 # Month and weekday names of the four languages, folded (no accents, lower case).
 _CALENDAR = word_list(
@@ -82,12 +83,24 @@ def holds_term(term: str, words: Iterable[str], numbers: set[str]) -> bool:
 
 
 def term_coverage(terms: list[str], text: str) -> float:
-    """Share of the question's names and numbers that the text holds (0 when it has none)."""
+    """Share of the question's names and numbers that the text holds (0 when it has none).
+
+    A name also counts when the verifier's spelling rules find it ("Warsaw" / "Warschau",
+    "Kursk" / "Koursk", "Korea" / "Corée"): names are the terms that cross languages.
+    """
     if not terms:
         return 0.0
     words = set(fold(text).split())
     numbers = _numbers(text)
-    return sum(holds_term(term, words, numbers) for term in terms) / len(terms)
+    index: TextIndex | None = None
+    held = 0
+    for term in terms:
+        if holds_term(term, words, numbers):
+            held += 1
+        elif not term[:1].isdigit():
+            index = index or TextIndex(text)
+            held += index.has_name(term)
+    return held / len(terms)
 
 
 def offered_types(
