@@ -92,3 +92,19 @@ def test_question_names_are_held_across_spellings() -> None:
     terms = question_terms("How many troops went from Warsaw to Kursk in 2024?")
     assert term_coverage(terms, "2024 zogen Truppen von Warschau nach Koursk.") == 1.0
     assert term_coverage(terms, "2023 zogen Truppen von Berlin nach Moskau.") == 0.0
+
+
+def test_the_opening_question_word_decides_what_a_written_answer_must_give() -> None:
+    from bot.answering.question_types import opening_answer_type
+    from bot.answering.sentence_offers import gives_answer_type
+
+    assert opening_answer_type("And how many troops went?") == "quantity"
+    assert opening_answer_type("Wann kamen sie an?") == "date"
+    # A question word further in does not decide ("when" here is not what is asked).
+    assert opening_answer_type("What satellite was used when Sky launched?") == "other"
+    terms = question_terms("How many soldiers entered Russia in 2024?")
+    assert not gives_answer_type("Soldiers entered Russia in 2024.", "quantity", terms)
+    assert gives_answer_type("Four soldiers entered Russia.", "quantity", terms)
+    assert gives_answer_type("Ils partiront dans les prochains jours.", "date")
+    assert gives_answer_type("In the 90s.", "date")
+    assert gives_answer_type("Anything at all.", "person")

@@ -129,6 +129,26 @@ def test_names_the_question_gives_need_no_source_but_its_numbers_do() -> None:
     assert "2027" in answer.citations[0].quote
 
 
+def test_a_how_many_answer_without_its_number_is_not_an_answer() -> None:
+    evidence = select_evidence(hits_for(GRAZ_DE))
+    trams = id_of(evidence, "45 neue")
+    question = "How many new trams will Graz buy?"
+    answer, streamed = read(f"Graz will buy new Straßenbahnen [{trams}].", GRAZ_DE, question)
+    assert answer.mode == "extractive-fallback" and not streamed
+    assert "gives no number" in answer.notes[-1]
+    # The number may come in a later sentence: the first waits, unseen, until it does.
+    reply = f"Graz will buy new Straßenbahnen [{trams}]. There will be 45 of them [{trams}]."
+    answer, streamed = read(reply, GRAZ_DE, question)
+    assert answer.mode == "generated" and "45" in answer.answer
+    assert "".join(streamed) == answer.answer
+    # A "when" question is answered by a time as well as by a calendar date.
+    when = "When will the vehicles be delivered?"
+    answer, _ = read(f"The trams will be delivered from 2026 [{trams + 1}].", GRAZ_DE, when)
+    assert answer.mode == "generated"
+    answer, _ = read(f"Die Fahrzeuge will be delivered [{trams + 1}].", GRAZ_DE, when)
+    assert answer.mode == "extractive-fallback" and "date or time" in answer.notes[-1]
+
+
 def test_right_sentences_stay_and_wrong_ones_go() -> None:
     evidence = select_evidence(hits_for(GRAZ_DE))
     trams = id_of(evidence, "45 neue")

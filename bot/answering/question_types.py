@@ -97,3 +97,19 @@ def expected_answer_type(question: str) -> AnswerType:
         if match and (best is None or match.start() < best[0]):
             best = (match.start(), kind)
     return best[1] if best else "other"
+
+
+# Words that may open a question before its question word: "And when ...?", "Et combien ...?"
+_OPENERS = re.compile(r"^(and|so|but|then|et|mais|alors|und|aber|dann|y|pero|entonces) ")
+
+
+def opening_answer_type(question: str) -> AnswerType:
+    """The answer type when the question opens with its question word ("When did ...?",
+    "Combien de ...?"), else "other": a question word further in ("What satellite was used
+    when ...?") is too often not what is asked to hold an answer to it."""
+    folded = _OPENERS.sub("", fold(re.sub(r"(?<!\w)où(?!\w)", " xoux ", question.casefold())))
+    for kind, pattern in _COMPILED:
+        match = pattern.search(folded)
+        if match and match.start() == 0:
+            return kind
+    return "other"

@@ -27,6 +27,8 @@ from bot.answering.generation import (
     timed_stream,
 )
 from bot.answering.llm import explain_failure
+from bot.answering.question_types import opening_answer_type
+from bot.answering.sentence_offers import gives_answer_type, question_terms
 from bot.answering.sentence_verification import (
     EvidenceIndex,
     ReadCheck,
@@ -168,6 +170,12 @@ class Reader:
                 why = f"the reader's reply could not be used ({_brief(stream.text)!r})"
             detail = f" ({_describe(dropped)})" if dropped else ""
             return _fall_back(fallback, why + detail, notes, stats)
+        if not stream.gives_asked_type(" ".join(s.text for s in kept)):
+            # "The troops have entered Russia in total [1]." repeats a "how many" question
+            # without its number: not an answer, however well its words are supported.
+            wanted = _WANTED[stream.asks_for]
+            why = f"the written answer gives no {wanted}, which the question asks for"
+            return _fall_back(fallback, f"{why} (“{_brief(stream.text)}”)", notes, stats)
         for sentence in kept:
             if sentence.status == "reattributed":
                 notes.append(
@@ -247,6 +255,15 @@ class _VerifiedStream:
         self.parts: list[str] = []
         self.emitted = 0
         self.shown = 0
+        # A "how many" or "when" question: its answer must give a number or a date. Verified
+        # sentences wait here, unseen, until one of them gives it.
+        self.asks_for = opening_answer_type(question)
+        self.terms = question_terms(question)
+        self.waiting: list[str] = []
+        self.typed = self.gives_asked_type("")
+
+    def gives_asked_type(self, text: str) -> bool:
+        return gives_answer_type(text, self.asks_for, self.terms)
 
     @property
     def text(self) -> str:
@@ -284,13 +301,26 @@ class _VerifiedStream:
         checked = check_sentence(plain, ids, self.index)
         if checked.status == "dropped":
             return
-        text = self.builder.marked(checked)
+        self.waiting.append(self.builder.marked(checked))
+        self.typed = self.typed or self.gives_asked_type(checked.text)
+        if not self.typed:
+            return
+        for text in self.waiting:
+            self._show(text)
+        self.waiting.clear()
+
+    def _show(self, text: str) -> None:
+        if self.on_token is None:
+            return
         try:
             self.on_token(("" if self.shown == 0 else " ") + text)
         except Exception:
             log.exception("showing the written answer failed; it continues unseen")
             self.on_token = None
         self.shown += 1
+
+
+_WANTED = {"quantity": "number", "date": "date or time"}
 
 
 def _brief(text: str, limit: int = 100) -> str:

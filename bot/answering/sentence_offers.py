@@ -140,3 +140,32 @@ def offered_types(
     if any(fold(m.group(0).split()[-1]) not in asked for m in _PLACE.finditer(text)):
         offers.add("place")
     return frozenset(offers)
+
+
+# Units of time that date an event without a calendar word ("in the coming days", "dans deux
+# semaines", "vor drei Jahren"), folded.
+_TIME_UNITS = frozenset(
+    word_list(
+        "day days week weeks month months year years decade decades century hour hours "
+        "jour jours semaine semaines mois an ans annee annees heure heures tag tage tagen "
+        "woche wochen monat monate monaten jahr jahre jahren stunde stunden dia dias semana "
+        "semanas mes meses ano anos hora horas"
+    )
+)
+
+
+def gives_answer_type(text: str, kind: AnswerType, question_terms: Iterable[str] = ()) -> bool:
+    """A written answer gives what a quantity or date question asks for: a number (or number
+    word) the question does not already hold; for a date, a calendar or time word will do.
+    Other answer types are not checked this way (True)."""
+    if kind not in ("quantity", "date"):
+        return True
+    offers = offered_types(text, None, question_terms)
+    if "quantity" in offers or (kind == "date" and "date" in offers):
+        return True
+    if kind != "date":
+        return False
+    # "in the 90s", "in den 90ern": any figure the question does not hold dates it.
+    asked = set(question_terms)
+    figures = (f for f in re.findall(r"\d+", text) if f not in asked)
+    return any(figures) or any(w in _TIME_UNITS for w in fold(text).split())
