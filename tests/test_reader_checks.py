@@ -124,6 +124,14 @@ def test_names_the_question_gives_need_no_source_but_its_numbers_do() -> None:
     wrong = f"The Rhône Pool will reopen in 2030 [{reopens}]."
     check = check_answer(wrong, evidence, "Will the Rhône Pool reopen in 2030?")
     assert [s.status for s in check.sentences] == ["dropped"]
+    # Sentences that never name the question's subject do not make its names a premise:
+    # an answer about the IPCC from an article about Graz is dropped.
+    graz = select_evidence(hits_for(GRAZ_DE))
+    mayor = id_of(graz, "Elke Kahr")
+    off = check_answer(f"Elke Kahr chairs the IPCC [{mayor}].", graz, "Who chairs the IPCC?")
+    assert [s.status for s in off.sentences] == ["dropped"]
+    on = check_answer(f"Elke Kahr is the Mayor of Graz [{mayor}].", graz, "Who is Mayor of Graz?")
+    assert [s.status for s in on.sentences] == ["verified"]
     answer, streamed = read(reply, LYON_FR, "When will the Rhône Pool reopen?")
     assert answer.mode == "generated" and streamed == [answer.answer]
     assert "2027" in answer.citations[0].quote

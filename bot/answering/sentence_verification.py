@@ -75,16 +75,21 @@ def says_no_answer(plain: str, cited: Sequence[int]) -> bool:
 class EvidenceIndex:
     """The given sentences by id, with their numbers, dates and words indexed once.
 
-    `question` holds the names the answer may repeat without a source: "Greenland signed
-    the treaty in 1985" answers "When did Greenland sign ...?" from "Grönland unterzeichnete
-    1985 ...", where only 1985 is the answer's claim. Numbers and dates are checked even when
-    the question holds them, so that a question's wrong figure is never confirmed.
+    `question` holds the names the answer may repeat without a source: "The Treaty was
+    signed in 1985" answers "When did Greenland sign the Treaty?" from "Grönland unterzeichnete
+    1985 einen Vertrag", where only 1985 is the answer's claim. That holds only when the given
+    sentences speak of the question's subject: when none holds any of its names, its names are
+    claims again (an answer about the IPCC from sentences that never name it is dropped).
+    Numbers and dates are checked even when the question holds them, so that a question's
+    wrong figure is never confirmed.
     """
 
     def __init__(self, sentences: Sequence[EvidenceSentence], question: str = "") -> None:
-        self.asked = TextIndex(question)
         self.by_id = {s.id: s for s in sentences}
         self.index = {s.id: TextIndex(s.text) for s in sentences}
+        given = TextIndex.merge(self.index.values())
+        on_subject = any(given.has_name(name) for name in claims_of(question).names)
+        self.asked = TextIndex(question if on_subject else "")
         # A sentence that addresses the model ("ignore the rules") is never evidence.
         self.usable = [s.id for s in sentences if not looks_like_instruction(s.text)]
 
