@@ -28,12 +28,16 @@ from bot.answering.generation import (
 )
 from bot.answering.llm import explain_failure
 from bot.answering.question_types import opening_answer_type
-from bot.answering.sentence_offers import gives_answer_type, question_terms
+from bot.answering.sentence_offers import (
+    CHECKED_ANSWER_TYPES,
+    gives_answer_type,
+    question_terms,
+)
 from bot.answering.sentence_verification import (
     EvidenceIndex,
     ReadCheck,
     WrittenSentence,
-    check_answer,
+    check_reply,
     check_sentence,
     is_not_found,
     says_no_answer,
@@ -117,7 +121,7 @@ class Reader:
         if not complete:
             return _fall_back(fallback, "the reader stopped before the answer was complete")
         stream.finish()
-        check = check_answer(stream.text, evidence, question)
+        check = check_reply(stream.text, stream.index)
         answer = self._assemble(question, check, stream, fallback, len(evidence))
         answer.timings_ms.update(reader=round(read_ms, 1), **meta)
         return answer
@@ -260,7 +264,7 @@ class _VerifiedStream:
         self.asks_for = opening_answer_type(question)
         self.terms = question_terms(question)
         self.waiting: list[str] = []
-        self.typed = self.gives_asked_type("")
+        self.typed = self.asks_for not in CHECKED_ANSWER_TYPES
 
     def gives_asked_type(self, text: str) -> bool:
         return gives_answer_type(text, self.asks_for, self.terms)

@@ -154,11 +154,15 @@ _TIME_UNITS = frozenset(
 )
 
 
+# The answer types whose written answers are checked for what they give.
+CHECKED_ANSWER_TYPES: tuple[AnswerType, ...] = ("quantity", "date")
+
+
 def gives_answer_type(text: str, kind: AnswerType, question_terms: Iterable[str] = ()) -> bool:
     """A written answer gives what a quantity or date question asks for: a number (or number
     word) the question does not already hold; for a date, a calendar or time word will do.
     Other answer types are not checked this way (True)."""
-    if kind not in ("quantity", "date"):
+    if kind not in CHECKED_ANSWER_TYPES:
         return True
     offers = offered_types(text, None, question_terms)
     if "quantity" in offers or (kind == "date" and "date" in offers):

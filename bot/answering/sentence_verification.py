@@ -123,9 +123,13 @@ class EvidenceIndex:
 
 def check_answer(text: str, sentences: Sequence[EvidenceSentence], question: str = "") -> ReadCheck:
     """Split the model's reply into sentences and check, re-attribute or drop each."""
+    return check_reply(text, EvidenceIndex(sentences, question))
+
+
+def check_reply(text: str, evidence: EvidenceIndex) -> ReadCheck:
+    """`check_answer` against sentences already indexed (the reader's stream indexed them)."""
     if is_not_found(text):
         return ReadCheck((), (), refusal=True)
-    evidence = EvidenceIndex(sentences, question)
     unknown: list[int] = []
     checked: list[WrittenSentence] = []
     says_nothing = False
