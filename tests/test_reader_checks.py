@@ -108,6 +108,28 @@ def test_a_changed_number_is_caught() -> None:
     assert "'54' not in" in answer.notes[-1] and not streamed
 
 
+def test_a_number_the_article_spells_out_supports_the_same_number_in_digits() -> None:
+    # "dureront deux ans": the model writes "2 years"; a changed number is still caught.
+    evidence = select_evidence(hits_for(LYON_FR))
+    works = id_of(evidence, "deux ans")
+    check = check_answer(f"The works will last 2 years [{works}].", evidence)
+    assert [s.status for s in check.sentences] == ["verified"]
+    check = check_answer(f"The works will last 3 years [{works}].", evidence)
+    assert [s.status for s in check.sentences] == ["dropped"]
+    spelled = {
+        "im frühen neunzehnten Jahrhundert gegründet": "19",
+        "Die zehnte Serie beginnt": "10",
+        "depuis dix-huit mois": "18",
+        "a finales del siglo XIX": "19",
+        "vier Astronauten": "4",
+        "the twenty-first century": "21",
+    }
+    for text, number in spelled.items():
+        evidence = select_evidence(hits_for(f"Titel\n\n{text}.\n"))
+        reply = f"It is {number} [{id_of(evidence, text[:8])}]."
+        assert [s.status for s in check_answer(reply, evidence).sentences] == ["verified"], text
+
+
 def test_names_the_question_gives_need_no_source_but_its_numbers_do() -> None:
     # The model translates the question's names ("Rhône Pool"); the French sentence says
     # "la piscine". The answer's own claim, 2027, is what must be in the cited sentence.

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
 from bot.answering.answer import REFUSAL
+from bot.answering.number_words import spelled_numbers
 
 # [1], [1][2], [1, 2] and [1; 2] all cite.
 _MARKER = re.compile(r"\[\s*(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\s*\]")
@@ -191,7 +192,8 @@ class TextIndex:
     """The numbers, months and words of a text, for answering "is this claim in it?"."""
 
     def __init__(self, text: str = "") -> None:
-        self.numbers = numbers_in(text)
+        # Digits, and numbers the text spells out, which a claim in digits may cite.
+        self.numbers = numbers_in(text) | spelled_numbers(text, fold(text))
         self.months: set[int] = set()
         self.folded: set[str] = set()
         self.name_skeletons: set[str] = set()
