@@ -371,6 +371,8 @@ class PipelineAnswer:
     mode: str = "extractive"
     first_output_ms: float | None = None
     written: dict[str, int] | None = None
+    # What the answer says about how it was made: a fallback's reason, a dropped sentence.
+    notes: tuple[str, ...] = ()
 
 
 class Pipeline(Protocol):
@@ -400,6 +402,7 @@ class QuestionOutcome:
     answer: str | None = None
     first_output_ms: float | None = None
     written: dict[str, int] | None = None
+    notes: tuple[str, ...] = ()
 
 
 def gold_answers(item: QAItem, source: str, eval_set: EvalSet) -> tuple[str, ...]:
@@ -470,6 +473,7 @@ def score_answer(
         answer=answer.answer if answer.mode != "extractive" else None,
         first_output_ms=answer.first_output_ms,
         written=answer.written,
+        notes=tuple(answer.notes),
     )
 
 
@@ -702,6 +706,7 @@ class NewsbotPipeline:
             mode=answer.mode,
             first_output_ms=timings.get("first_output", latency),
             written=written,
+            notes=tuple(answer.notes),
         )
 
 
