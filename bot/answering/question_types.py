@@ -13,8 +13,9 @@ ANSWER_TYPES: tuple[AnswerType, ...] = ("quantity", "date", "person", "place")
 # Spanish, on the question folded to lower case without accents (so "où", "cuándo" and
 # "wie groß" need one spelling each). They are tried in order: "how many years" is a quantity
 # before "year" makes it a date, "in welchem Jahr" a date before "welchem" reads as a name.
-# "what", "which", "in what" with an optional "is the" before the noun that names the type.
-_WHAT = r"(what|which|in what|in which)( is| was| are| were)?( the)? "
+# "what", "which", "in what", "on which" with an optional "is the" before the noun that names
+# the type ("On what date ...?", "At what age ...?", "From which country ...?").
+_WHAT = r"((in|on|at|by|from|during|for|to|of) )?(what|which)( is| was| are| were)?( the)? "
 _PATTERNS: tuple[tuple[AnswerType, str], ...] = (
     (
         "date",
