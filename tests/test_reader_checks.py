@@ -16,7 +16,7 @@ from bot.answering import local_model
 from bot.answering.answer import REFUSAL, Answer
 from bot.answering.evidence import EvidenceSentence, format_evidence, select_evidence
 from bot.answering.local_model import ModelConfig, ModelFileError, bundled_model_path, load_model
-from bot.answering.reader import Reader
+from bot.answering.reader import CitationBuilder, Reader
 from bot.answering.sentence_verification import check_answer
 from bot.settings import Settings
 from retrieval.catalog import ChunkRecord
@@ -177,6 +177,39 @@ def test_a_how_many_answer_without_its_number_is_not_an_answer() -> None:
     assert answer.mode == "generated"
     answer, _ = read(f"Die Fahrzeuge will be delivered [{trams + 1}].", GRAZ_DE, when)
     assert answer.mode == "extractive-fallback" and "date or time" in answer.notes[-1]
+
+
+def test_no_supported_number_and_none_in_the_quote_is_a_refusal() -> None:
+    # The reader invents an age; the quoted sentence gives no number either: the articles do
+    # not say, and the quote is not offered as an answer to "how old?".
+    evidence = select_evidence(hits_for(GRAZ_DE))
+    title = id_of(evidence, "kauft neue")
+    trams = id_of(evidence, "45 neue")
+
+    def quoting(sentence_id: int, question: str) -> Answer:
+        builder = CitationBuilder(evidence, 300)
+        builder.number(sentence_id)
+        return Answer(
+            question=question, answer="quote", abstained=False, citations=builder.citations
+        )
+
+    def ask(reply: str, question: str, quoted: int) -> Answer:
+        reader = Reader(Scripted(reply=reply), Settings())
+        return reader.read(question, hits_for(GRAZ_DE), quoting(quoted, question))
+
+    age = "How old is Elke Kahr?"
+    answer = ask(f"Elke Kahr is 62 years old [{title}].", age, title)
+    assert answer.abstained and answer.answer == REFUSAL and answer.mode == "generated"
+    assert "'62' not in" in answer.notes[-1] and "give no number either" in answer.notes[-1]
+    # A quote that gives a number stays, with the dropped sentence in its notes.
+    count = "How many new trams will Graz buy?"
+    answer = ask(f"Graz will buy 54 new trams [{trams}].", count, trams)
+    assert not answer.abstained and answer.mode == "extractive-fallback"
+    assert answer.citations[0].quote.count("45 neue") == 1
+    # Other questions keep the quote: only a missing number or date is judged this way.
+    who = "Who will deliver the trams?"
+    answer = ask(f"Siemens will deliver them [{title}].", who, title)
+    assert not answer.abstained and answer.mode == "extractive-fallback"
 
 
 def test_right_sentences_stay_and_wrong_ones_go() -> None:

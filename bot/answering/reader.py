@@ -173,13 +173,14 @@ class Reader:
             if not check.sentences:
                 why = f"the reader's reply could not be used ({_brief(stream.text)!r})"
             detail = f" ({_describe(dropped)})" if dropped else ""
-            return _fall_back(fallback, why + detail, notes, stats)
+            return self._fall_back_or_refuse(question, stream, fallback, why + detail, notes, stats)
         if not stream.gives_asked_type(" ".join(s.text for s in kept)):
             # "The troops have entered Russia in total [1]." repeats a "how many" question
             # without its number: not an answer, however well its words are supported.
             wanted = _WANTED[stream.asks_for]
             why = f"the written answer gives no {wanted}, which the question asks for"
-            return _fall_back(fallback, f"{why} (“{_brief(stream.text)}”)", notes, stats)
+            why = f"{why} (“{_brief(stream.text)}”)"
+            return self._fall_back_or_refuse(question, stream, fallback, why, notes, stats)
         for sentence in kept:
             if sentence.status == "reattributed":
                 notes.append(
@@ -200,6 +201,44 @@ class Reader:
             timings_ms={
                 **{f"sentences_{k}": float(v) for k, v in stats.items()},
                 "sentences_shown": float(shown),
+            },
+        )
+
+    @staticmethod
+    def _fall_back_or_refuse(
+        question: str,
+        stream: _VerifiedStream,
+        fallback: Answer,
+        why: str,
+        notes: list[str],
+        stats: dict[str, int],
+    ) -> Answer:
+        """The quoted answer, unless it too lacks the number or date the question asks for.
+
+        The reader read the sentences and gave no supported number or date ("57 years old"
+        where no sentence gives an age): when the quote's answering sentences give none either,
+        quoting them would answer "how old?" with a sentence that does not say. That is the
+        reader's refusal, with the reason in the notes.
+        """
+        wanted = _WANTED.get(stream.asks_for)
+        first = fallback.citations[0] if fallback.citations else None
+        if wanted is None or first is None or fallback.abstained:
+            return _fall_back(fallback, why, notes, stats)
+        parts = first.around_key()
+        if stream.gives_asked_type(parts[1] if parts else first.quote):
+            return _fall_back(fallback, why, notes, stats)
+        return Answer(
+            question=question,
+            answer=REFUSAL,
+            abstained=True,
+            mode="generated",
+            notes=[
+                *notes,
+                f"{why}; the closest sentences give no {wanted} either, so the articles do not say",
+            ],
+            timings_ms={
+                **{f"sentences_{k}": float(v) for k, v in stats.items()},
+                "sentences_shown": float(len(stream.evidence)),
             },
         )
 
