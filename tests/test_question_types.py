@@ -65,6 +65,8 @@ def test_a_sentence_offers_what_it_holds() -> None:
     dated = "L'accord a été conclu en juin dernier lors de la visite à Pyongyang."
     assert "date" in offered_types(dated, "fr")
     assert "date" in offered_types("Der Vertrag wurde am 3. März 1998 unterzeichnet.", "de")
+    # A count is no date: "10000" holds no year 1000.
+    assert "date" not in offered_types("Jusqu'à 8000 des 10000 soldats sont arrivés.", "fr")
     plain = "Les soldats ont été formés à la conduite de drones et à l'infanterie."
     assert "quantity" not in offered_types(plain, "fr")
     assert "date" not in offered_types(plain, "fr")

@@ -32,6 +32,7 @@ from bot.answering.sentence_offers import (
     CHECKED_ANSWER_TYPES,
     gives_answer_type,
     question_terms,
+    sentence_gives_answer_type,
 )
 from bot.answering.sentence_verification import (
     EvidenceIndex,
@@ -225,7 +226,8 @@ class Reader:
         if wanted is None or first is None or fallback.abstained:
             return _fall_back(fallback, why, notes, stats)
         parts = first.around_key()
-        if stream.gives_asked_type(parts[1] if parts else first.quote):
+        key = parts[1] if parts else first.quote
+        if sentence_gives_answer_type(key, stream.asks_for, stream.terms):
             return _fall_back(fallback, why, notes, stats)
         return Answer(
             question=question,

@@ -27,7 +27,8 @@ _CALENDAR_WORDS = frozenset(_CALENDAR) - {"may", "mars", "morgen", "manana", "hi
 _CALENDAR_NEAR_NUMBER = re.compile(
     r"\b\d{1,4}\.? (may|mars|mai)\b|\b(may|mars|mai) \d{1,4}\b|\bhier\b(?! (ist|sind|war))"
 )
-_YEAR = re.compile(r"(?<![\d.,])(1[0-9]{3}|20[0-9]{2})(?![\d.,]\d)")
+# Four digits alone: "10000" holds no year 1000, "2024.5" no year 2024.
+_YEAR = re.compile(r"(?<![\d.,])(1[0-9]{3}|20[0-9]{2})(?!\d|[.,]\d)")
 _ORDINAL_DAY = re.compile(r"\b\d{1,2}(st|nd|rd|th|er|e|\.)(?=\s)")
 _NUMERIC_DATE = re.compile(r"\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b")
 _NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,\u00a0\u202f ]\d{3})*(?:[.,]\d+)?(?!\w)|\d+\s?%")
@@ -173,3 +174,17 @@ def gives_answer_type(text: str, kind: AnswerType, question_terms: Iterable[str]
     asked = set(question_terms)
     figures = (f for f in re.findall(r"\d+", text) if f not in asked)
     return any(figures) or any(w in _TIME_UNITS for w in fold(text).split())
+
+
+def sentence_gives_answer_type(
+    text: str, kind: AnswerType, question_terms: Iterable[str] = ()
+) -> bool:
+    """A source sentence gives what a quantity or date question asks for. Stricter than
+    `gives_answer_type` for dates: "8000 soldiers" is no date, whereas a number in a written
+    answer to "when?" is one ("in the 90s"). Other answer types are not checked (True)."""
+    if kind not in CHECKED_ANSWER_TYPES:
+        return True
+    offers = offered_types(text, None, question_terms)
+    if kind == "quantity":
+        return "quantity" in offers
+    return "date" in offers or any(w in _TIME_UNITS for w in fold(text).split())
