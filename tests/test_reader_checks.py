@@ -130,6 +130,21 @@ def test_a_number_the_article_spells_out_supports_the_same_number_in_digits() ->
         assert [s.status for s in check_answer(reply, evidence).sentences] == ["verified"], text
 
 
+def test_a_number_that_counts_something_else_is_caught() -> None:
+    # "8000" is in the sentence, but it counts North Korean soldiers, not Ukrainian ones; the
+    # question's "Ukrainian" is a premise, so only the number's own neighbours can tell.
+    sample = SAMPLE.read_text(encoding="utf-8")
+    evidence = select_evidence(hits_for(sample[sample.index("Selon le secrétaire") :]))
+    blinken = id_of(evidence, "8000 des 10000")
+    question = "How many Ukrainian soldiers are fighting in the Kursk region?"
+    reply = f"Up to 8000 Ukrainian soldiers are fighting in the Kursk region [{blinken}]."
+    [written] = check_answer(reply, evidence, question).sentences
+    assert written.status == "dropped" and "'8000 Ukrainian'" in (written.problem or "")
+    right = f"Up to 8000 North Korean soldiers are deployed in Kursk [{blinken}]."
+    asked = "How many North Korean soldiers are in Kursk?"
+    assert [s.status for s in check_answer(right, evidence, asked).sentences] == ["verified"]
+
+
 def test_names_the_question_gives_need_no_source_but_its_numbers_do() -> None:
     # The model translates the question's names ("Rhône Pool"); the French sentence says
     # "la piscine". The answer's own claim, 2027, is what must be in the cited sentence.

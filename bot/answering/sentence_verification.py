@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.answering.evidence import EvidenceSentence
+from bot.answering.number_binding import unbound_numbers
 from bot.answering.verification import (
     Claims,
     TextIndex,
@@ -24,6 +25,7 @@ from bot.answering.verification import (
     split_sentences,
     strip_markers,
 )
+from retrieval.language import detect_language
 
 Status = Literal["verified", "reattributed", "dropped"]
 # At most this many sentences may together support one written sentence.
@@ -90,6 +92,9 @@ class EvidenceIndex:
         given = TextIndex.merge(self.index.values())
         on_subject = any(given.has_name(name) for name in claims_of(question).names)
         self.asked = TextIndex(question if on_subject else "")
+        # German capitalises every noun ("8000 Soldaten"): a capital after a number is not a
+        # name there, so numbers are bound to names only in answers in other languages.
+        self.binds_numbers = detect_language(question) != "de" if question else True
         # A sentence that addresses the model ("ignore the rules") is never evidence.
         self.usable = [s.id for s in sentences if not looks_like_instruction(s.text)]
 
@@ -156,10 +161,10 @@ def check_sentence(text: str, cited: tuple[int, ...], evidence: EvidenceIndex) -
         if usable_cited and not evidence.missing(claims, usable_cited):
             # Only the cited sentences that hold a claim are quoted for it.
             support = tuple(i for i in usable_cited if evidence.index[i].covered(claims))
-            return WrittenSentence(text, cited, "verified", support)
+            return _bound(WrittenSentence(text, cited, "verified", support), evidence)
         found = evidence.cover(claims, usable_cited)
         if found is not None:
-            return WrittenSentence(text, cited, "reattributed", found)
+            return _bound(WrittenSentence(text, cited, "reattributed", found), evidence)
         where = _refs(usable_cited) if usable_cited else "any given sentence"
         missing = evidence.missing(claims, usable_cited or evidence.usable)
         quoted = ", ".join(f"'{m}'" for m in missing) or "its facts"
@@ -181,6 +186,19 @@ def check_sentence(text: str, cited: tuple[int, ...], evidence: EvidenceIndex) -
     if best is not None and evidence.shared_words(words, best) >= need:
         return WrittenSentence(text, cited, "reattributed", (best,))
     return WrittenSentence(text, cited, "dropped", problem="shares too few words with its sources")
+
+
+def _bound(sentence: WrittenSentence, evidence: EvidenceIndex) -> WrittenSentence:
+    """The sentence, dropped when a number it gives counts something else in its sources."""
+    if not evidence.binds_numbers:
+        return sentence
+    sources = [evidence.by_id[i].text for i in sentence.support]
+    unbound = unbound_numbers(sentence.text, sources)
+    if not unbound:
+        return sentence
+    what = ", ".join(f"'{u}'" for u in unbound)
+    problem = f"{what}: {_refs(sentence.support)} gives that number for something else"
+    return WrittenSentence(sentence.text, sentence.cited, "dropped", problem=problem)
 
 
 def _refs(ids: Sequence[int]) -> str:

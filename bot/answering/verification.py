@@ -118,6 +118,27 @@ def numbers_in(text: str) -> set[str]:
     return {normalize_number(m.group(1)) for m in _NUMBER.finditer(text)}
 
 
+def number_spans(text: str) -> list[tuple[int, int, str]]:
+    """Where each number of a text is written, with its one spelling (`normalize_number`)."""
+    return [(m.start(1), m.end(1), normalize_number(m.group(1))) for m in _NUMBER.finditer(text)]
+
+
+def words_of(text: str) -> list[re.Match[str]]:
+    return list(_WORD.finditer(text))
+
+
+def is_name_word(word: str) -> bool:
+    """A capitalised word that is not a function word, a descriptor or a month."""
+    folded = fold(word)
+    return (
+        word[:1].isupper()
+        and len(word) >= 2
+        and folded not in _STOPWORDS
+        and folded not in _DESCRIPTORS
+        and folded not in MONTHS
+    )
+
+
 def strip_markers(text: str) -> str:
     without = _MARKER.sub("", text)
     return re.sub(r"\s+([.,;:!?…])", r"\1", re.sub(r"[ \t]{2,}", " ", without)).strip()
