@@ -20,6 +20,7 @@ import statistics
 import sys
 import tempfile
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -49,8 +50,14 @@ def main() -> None:
     parser.add_argument("--limit", type=int, help="At most this many questions of each file.")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="bench-reader-") as folder:
-        settings = Settings(data_dir=args.data_dir or Path(folder), llm_backend="local")
+    # A fresh store in a temporary folder, unless an existing one is given.
+    folder_for = (
+        nullcontext(str(args.data_dir))
+        if args.data_dir is not None
+        else tempfile.TemporaryDirectory(prefix="bench-reader-")
+    )
+    with folder_for as folder:
+        settings = Settings(data_dir=Path(folder), llm_backend="local")
         started = time.perf_counter()
         path = local_model_path(settings)
         find_s = time.perf_counter() - started
