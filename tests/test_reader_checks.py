@@ -16,6 +16,7 @@ from bot.answering import local_model
 from bot.answering.answer import REFUSAL, Answer
 from bot.answering.evidence import EvidenceSentence, format_evidence, select_evidence
 from bot.answering.local_model import ModelConfig, ModelFileError, bundled_model_path, load_model
+from bot.answering.number_binding import unbound_numbers
 from bot.answering.reader import CitationBuilder, Reader
 from bot.answering.sentence_verification import check_answer
 from bot.settings import Settings
@@ -143,6 +144,10 @@ def test_a_number_that_counts_something_else_is_caught() -> None:
     right = f"Up to 8000 North Korean soldiers are deployed in Kursk [{blinken}]."
     asked = "How many North Korean soldiers are in Kursk?"
     assert [s.status for s in check_answer(right, evidence, asked).sentences] == ["verified"]
+    # What follows "of" is not what the number counts ("Earth" is "Erde" there).
+    amazon = "Der Amazonas-Regenwald macht 10 % der Regenwälder der Erde aus."
+    assert unbound_numbers("It makes up 10% of Earth's rainforests.", [amazon]) == []
+    assert unbound_numbers("It makes up 10% Brazilian forest.", [amazon]) == ["10 Brazilian"]
 
 
 def test_names_the_question_gives_need_no_source_but_its_numbers_do() -> None:

@@ -42,14 +42,18 @@ def unbound_numbers(written: str, sources: Sequence[str]) -> list[str]:
 
 
 def _following_names(text: str, end: int) -> list[str]:
+    """The capitalised words right after a number: "8000 North Korean soldiers" gives
+    "Korean" ("North" is a descriptor); "10% of Earth's forests" gives none, since what
+    follows "of" is not what the number counts."""
     names = []
     position = end
     for match in words_of(text[end:])[:FOLLOWING_WORDS]:
-        if _BREAK.search(text[position : end + match.start()]):
+        word = match.group(0)
+        if _BREAK.search(text[position : end + match.start()]) or not word[:1].isupper():
             break
         position = end + match.end()
-        if is_name_word(match.group(0)):
-            names.append(match.group(0))
+        if is_name_word(word):
+            names.append(word)
     return names
 
 
