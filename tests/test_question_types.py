@@ -16,6 +16,8 @@ from bot.answering.sentence_offers import offered_types, question_terms, term_co
         ("How much did the company earn?", "quantity"),
         ("What percentage of voters stayed home?", "quantity"),
         ("When did the talks start?", "date"),
+        ("When exactly was the treaty signed?", "date"),
+        ("When many people are arrested, what is a common tactic?", "other"),
         ("In what year was the treaty signed?", "date"),
         ("On what date did the troops arrive?", "date"),
         ("At what age did she retire?", "quantity"),

@@ -19,7 +19,10 @@ _WHAT = r"((in|on|at|by|from|during|for|to|of) )?(what|which)( is| was| are| wer
 _PATTERNS: tuple[tuple[AnswerType, str], ...] = (
     (
         "date",
-        r"\b(when|since when|until when|what time|how long ago|"
+        # English "when" asks for a time when an auxiliary follows ("When did …", "When
+        # exactly was …"); "When many people are arrested, what …?" is a condition.
+        r"\b(when(?= (\w+ly )?(did|was|were|is|are|will|does|do|has|had|have|can|could|would|"
+        r"should|must|might|may)\b)|since when|until when|what time|how long ago|"
         + _WHAT
         + r"(year|date|day|month|decade|century|era|period|season)s?|"
         r"quand|depuis quand|jusqu a quand|a quelle (date|epoque|heure|periode)|"
