@@ -159,14 +159,7 @@ class Reader:
         }
         if check.refusal:
             notes.append(f"the reader found no answer in the {shown} closest sentences")
-            return Answer(
-                question=question,
-                answer=REFUSAL,
-                abstained=True,
-                mode="generated",
-                notes=notes,
-                timings_ms={"sentences_shown": shown},
-            )
+            return _refusal(question, notes, {"sentences_shown": float(shown)})
         kept = check.kept
         dropped = [s for s in check.sentences if s.status == "dropped"]
         if not kept:
@@ -229,19 +222,13 @@ class Reader:
         key = parts[1] if parts else first.quote
         if sentence_gives_answer_type(key, stream.asks_for, stream.terms):
             return _fall_back(fallback, why, notes, stats)
-        return Answer(
-            question=question,
-            answer=REFUSAL,
-            abstained=True,
-            mode="generated",
-            notes=[
-                *notes,
-                f"{why}; the closest sentences give no {wanted} either, so the articles do not say",
-            ],
-            timings_ms={
-                **{f"sentences_{k}": float(v) for k, v in stats.items()},
-                "sentences_shown": float(len(stream.evidence)),
-            },
+        notes = [
+            *notes,
+            f"{why}; the closest sentences give no {wanted} either, so the articles do not say",
+        ]
+        timings = {f"sentences_{k}": float(v) for k, v in stats.items()}
+        return _refusal(
+            question, notes, {**timings, "sentences_shown": float(len(stream.evidence))}
         )
 
 
@@ -366,6 +353,18 @@ class _VerifiedStream:
 
 
 _WANTED = {"quantity": "number", "date": "date or time"}
+
+
+def _refusal(question: str, notes: list[str], timings: dict[str, float]) -> Answer:
+    """The reader's "the articles don't say", with why in the notes."""
+    return Answer(
+        question=question,
+        answer=REFUSAL,
+        abstained=True,
+        mode="generated",
+        notes=notes,
+        timings_ms=timings,
+    )
 
 
 def _brief(text: str, limit: int = 100) -> str:
