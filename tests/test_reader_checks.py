@@ -232,6 +232,23 @@ def test_no_supported_number_and_none_in_the_quote_is_a_refusal() -> None:
     assert not answer.abstained and answer.mode == "extractive-fallback"
 
 
+def test_a_count_is_no_date_and_a_vague_amount_is_an_amount() -> None:
+    def ask(article: str, question: str, reply: str) -> Answer:
+        text = f"Titel\n\n{article}\n"
+        evidence = select_evidence(hits_for(text))
+        builder = CitationBuilder(evidence, 300)
+        builder.number(id_of(evidence, article[:10]))
+        quote = Answer(question=question, answer="q", abstained=False, citations=builder.citations)
+        return Reader(Scripted(reply=reply), Settings()).read(question, hits_for(text), quote)
+
+    trams = "Die Stadt kauft 45 neue Straßenbahnen."
+    answer = ask(trams, "When will the city buy the trams?", "On 3 May [2].")
+    assert answer.abstained and "give no date or time either" in answer.notes[-1]
+    lama = "Der Lama wurde viele Male wiedergeboren."
+    answer = ask(lama, "How many times was the Lama reborn?", "He was reborn 14 times [2].")
+    assert not answer.abstained and answer.mode == "extractive-fallback"
+
+
 def test_right_sentences_stay_and_wrong_ones_go() -> None:
     evidence = select_evidence(hits_for(GRAZ_DE))
     trams = id_of(evidence, "45 neue")

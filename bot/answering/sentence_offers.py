@@ -176,15 +176,27 @@ def gives_answer_type(text: str, kind: AnswerType, question_terms: Iterable[str]
     return any(figures) or any(w in _TIME_UNITS for w in fold(text).split())
 
 
+# Vague amounts (folded): no count, yet an answer to "how much?" ("many times", "viele Male").
+_VAGUE_AMOUNTS = frozenset(
+    word_list(
+        "many much several numerous few dozens hundreds thousands millions most majority "
+        "plusieurs nombreux nombreuses beaucoup peu milliers millions majorite "
+        "viele vielen mehrere zahlreiche einige wenige tausende millionen meisten mehrheit "
+        "muchos muchas varios varias numerosos numerosas pocos pocas miles millones mayoria"
+    )
+)
+
+
 def sentence_gives_answer_type(
     text: str, kind: AnswerType, question_terms: Iterable[str] = ()
 ) -> bool:
     """A source sentence gives what a quantity or date question asks for. Stricter than
     `gives_answer_type` for dates: "8000 soldiers" is no date, whereas a number in a written
-    answer to "when?" is one ("in the 90s"). Other answer types are not checked (True)."""
+    answer to "when?" is one ("in the 90s"). A vague amount ("many times", "des milliers")
+    answers "how much?" here. Other answer types are not checked (True)."""
     if kind not in CHECKED_ANSWER_TYPES:
         return True
     offers = offered_types(text, None, question_terms)
     if kind == "quantity":
-        return "quantity" in offers
+        return "quantity" in offers or any(w in _VAGUE_AMOUNTS for w in fold(text).split())
     return "date" in offers or any(w in _TIME_UNITS for w in fold(text).split())
