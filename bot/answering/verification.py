@@ -182,7 +182,7 @@ def claims_of(sentence: str) -> Claims:
             if capitalised or folded not in _LOWERCASE_AMBIGUOUS_MONTHS:
                 months.add(MONTHS[folded])
             continue
-        if not capitalised or folded in _STOPWORDS or folded in _DESCRIPTORS or len(word) < 2:
+        if not is_name_word(word):
             continue
         if not word.isupper() and (i == 0 or _starts_sentence(text, match.start())):
             # A capital at the start is grammar, unless a name continues after it.
@@ -213,8 +213,8 @@ class TextIndex:
     """The numbers, months and words of a text, for answering "is this claim in it?"."""
 
     def __init__(self, text: str = "") -> None:
-        # Digits, and numbers the text spells out, which a claim in digits may cite.
-        self.numbers = numbers_in(text) | spelled_numbers(text, fold(text))
+        self._text = text
+        self._digits = numbers_in(text)
         self.months: set[int] = set()
         self.folded: set[str] = set()
         self.name_skeletons: set[str] = set()
@@ -231,11 +231,17 @@ class TextIndex:
     def merge(cls, indexes: Iterable[TextIndex]) -> TextIndex:
         merged = cls()
         for index in indexes:
-            merged.numbers |= index.numbers
+            merged._digits |= index.numbers
             merged.months |= index.months
             merged.folded |= index.folded
             merged.name_skeletons |= index.name_skeletons
         return merged
+
+    @cached_property
+    def numbers(self) -> set[str]:
+        """Digits, and numbers the text spells out, which a claim in digits may cite. Read
+        only when a claim's number is looked up: the extractive features never need them."""
+        return self._digits | spelled_numbers(self._text, fold(self._text))
 
     @cached_property
     def softened(self) -> set[str]:
