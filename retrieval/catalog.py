@@ -357,6 +357,30 @@ class Catalog:
                 ).fetchone()[0]
             )
 
+    def chunk_counts_by_lang(self) -> dict[str, int]:
+        """How many searchable chunks each language has."""
+        with self._lock:
+            return {
+                lang: int(n)
+                for lang, n in self._db.execute(
+                    "SELECT a.lang, COUNT(*) FROM chunks c JOIN articles a USING (article_id)"
+                    " WHERE a.state = 'ready' GROUP BY a.lang"
+                )
+            }
+
+    def sample_chunk_ids(self, lang: str, limit: int) -> list[str]:
+        """Up to `limit` searchable chunks of one language. Chunk ids are hashes, so the
+        first ones in id order are a spread over the articles, the same on every call."""
+        with self._lock:
+            return [
+                row[0]
+                for row in self._db.execute(
+                    "SELECT c.chunk_id FROM chunks c JOIN articles a USING (article_id)"
+                    " WHERE a.state = 'ready' AND a.lang = ? ORDER BY c.chunk_id LIMIT ?",
+                    (lang, limit),
+                )
+            ]
+
     def chunk_ids(self, article_ids: Sequence[str]) -> list[str]:
         ids: list[str] = []
         with self._lock:

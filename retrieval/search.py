@@ -12,6 +12,7 @@ import numpy as np
 
 from retrieval.catalog import ChunkRecord, SearchFilters
 from retrieval.embedding_cache import CachedEmbeddings, text_key
+from retrieval.language_means import merge_means
 from retrieval.sentences import sentence_spans
 from retrieval.store import CollectionStore
 
@@ -152,6 +153,7 @@ def search_hybrid(
     rerank_sentences: bool = True,
     fusion: Literal["bonus", "rrf"] = "bonus",
     rerank_depth: int = 0,
+    center_languages: bool = True,
 ) -> SearchResult:
     """The k best chunks for `query` over `stores`, each with its sentences scored.
 
@@ -159,6 +161,11 @@ def search_hybrid(
     have their sentences scored and compete for the top k (0: all). A chunk's sentences are
     embedded the first time it is scored (NEWSBOT_SENTENCE_VECTORS=search), so the depth bounds
     what a question over new articles waits for.
+
+    `center_languages`: in a store of several languages, each chunk's rank score is lowered by
+    the question's similarity to its language's mean vector (`language_means`), and every
+    language brings its own dense candidates, so that an English question is not drawn to
+    English text for its language alone. Similarities (the evidence) are left as they are.
     """
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -166,17 +173,42 @@ def search_hybrid(
     timings["embed_query"] = (time.perf_counter() - started) * 1000
 
     started = time.perf_counter()
+    offsets: dict[str, float] = {}
+    if center_languages and not (filters and filters.lang):
+        offsets = merge_means([store.language_means() for store in stores]).offsets(query_vector)
+    timings["language_means"] = (time.perf_counter() - started) * 1000
+
+    started = time.perf_counter()
     hits: dict[tuple[str, str], Hit] = {}
     best_lexical: dict[str, float] = {}
     lexical_query = strong_terms(query) if use_lexical else ""
     for store in stores:
-        dense = store.vectors.search(query_vector, candidates, filters)
+        if offsets:
+            dense = [
+                found
+                for lang in offsets
+                for found in store.vectors.search(
+                    query_vector, candidates, replace(filters or SearchFilters(), lang=lang)
+                )
+            ]
+        else:
+            dense = store.vectors.search(query_vector, candidates, filters)
         lexical = (
             store.catalog.lexical_search(lexical_query, candidates, filters)
             if lexical_query
             else []
         )
         records = store.catalog.ready_chunks([c for c, _ in dense] + [c for c, _ in lexical])
+        if offsets:
+            # Each language brought `candidates`; the best of them after the correction stay,
+            # so the sentence scoring below sees as many chunks as in one language.
+            dense = sorted(
+                (d for d in dense if d[0] in records),
+                key=lambda d: d[1] - offsets.get(records[d[0]].lang, 0.0),
+                reverse=True,
+            )[:candidates]
+            kept = {c for c, _ in dense} | {c for c, _ in lexical}
+            records = {c: r for c, r in records.items() if c in kept}
         dense_sim = dict(dense)
         missing = [c for c, _ in lexical if c not in dense_sim and c in records]
         if missing:
@@ -202,15 +234,21 @@ def search_hybrid(
             return 0.0
         return lexical_weight * hit.lexical_score / best_lexical[hit.collection]
 
-    all_hits = sorted(hits.values(), key=lambda h: h.chunk_similarity + bonus(h), reverse=True)
+    def offset(hit: Hit) -> float:
+        return offsets.get(hit.chunk.lang, 0.0)
+
+    all_hits = sorted(
+        hits.values(), key=lambda h: h.chunk_similarity - offset(h) + bonus(h), reverse=True
+    )
     if rerank_depth:
         all_hits = all_hits[: max(k, rerank_depth)]
     sentence_scores = _score_sentences(embeddings, query_vector, [h.chunk for h in all_hits])
     for hit in all_hits:
         hit.sentences = sentence_scores[hit.chunk.chunk_id]
-        hit.score = hit.chunk_similarity
+        hit.score = hit.chunk_similarity - offset(hit)
         if rerank_sentences:
-            hit.score += hit.best_sentence_similarity
+            # A sentence is in its chunk's language and owes it as much.
+            hit.score += hit.best_sentence_similarity - offset(hit)
         hit.score += bonus(hit)
     if fusion == "rrf":
         _fuse_by_rank(all_hits)

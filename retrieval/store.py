@@ -15,19 +15,27 @@ Readers take no lock; they only ever see 'ready' articles.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import chromadb
+import numpy as np
 
 from retrieval.articles import Article, Chunk
 from retrieval.catalog import AlsoIn, ArticleRecord, Catalog, ChunkRecord
 from retrieval.embedding_cache import CachedEmbeddings
+from retrieval.language_means import SAMPLE_PER_LANGUAGE, LanguageMeans, estimate_means
 from retrieval.near_duplicates import Signature, best_match, signature
 from retrieval.sentences import sentence_spans
 from retrieval.vector_index import VectorIndex, check_collection_name
 from retrieval.write_lock import write_lock
+
+# Other processes may write meanwhile; a mean moves little with each article, so the
+# language means are read again at most this often (and at once after this process writes).
+MEANS_MAX_AGE_S = 300.0
 
 
 @dataclass(frozen=True)
@@ -66,6 +74,8 @@ class CollectionStore:
         self.embeddings = embeddings
         # True: sentences are embedded at ingest too (slower ingest, no first-question cost).
         self.embed_sentences = embed_sentences
+        self._means: tuple[float, LanguageMeans] | None = None
+        self._means_lock = threading.Lock()
         self.lock = write_lock(data_dir)
         with self.lock.hold():
             self.catalog = Catalog(data_dir / "collections" / f"{name}.sqlite")
@@ -128,6 +138,26 @@ class CollectionStore:
     def close(self) -> None:
         self.catalog.close()
 
+    def language_means(self) -> LanguageMeans:
+        """The mean chunk vector of each language stored here (see `language_means`)."""
+        with self._means_lock:
+            now = time.monotonic()
+            if self._means is None or now - self._means[0] > MEANS_MAX_AGE_S:
+                counts = self.catalog.chunk_counts_by_lang()
+                samples = {}
+                if len(counts) > 1:  # one language needs no correction: skip the reads
+                    for lang in counts:
+                        ids = self.catalog.sample_chunk_ids(lang, SAMPLE_PER_LANGUAGE)
+                        found = list(self.vectors.vectors(ids).values())
+                        if found:
+                            samples[lang] = np.stack(found)
+                self._means = (now, estimate_means(samples, counts))
+            return self._means[1]
+
+    def _means_changed(self) -> None:
+        with self._means_lock:
+            self._means = None
+
     def repair(self) -> int:
         """Finish or undo what an interrupted run left; returns how many articles it touched."""
         with self.lock.hold():
@@ -165,6 +195,7 @@ class CollectionStore:
             replaced = [old for p in planned for old in p.replaces]
             self.catalog.finish([p.article.id for p in planned], replaced)
             self._remove(replaced)
+        self._means_changed()
 
     def _is_ready(self, article_id: str) -> bool:
         record = self.catalog.article(article_id)
@@ -176,6 +207,7 @@ class CollectionStore:
         with self.lock.hold():
             self.vectors.delete(self.catalog.chunk_ids(article_ids))
             self.catalog.purge(article_ids)
+        self._means_changed()
 
     # --- near-duplicates ---------------------------------------------------------------------
     def find_copy_of(self, article: Article, sig: Signature) -> ArticleRecord | None:
