@@ -669,6 +669,7 @@ class NewsbotPipeline:
                 k=RANKING_DEPTH,
                 fusion=self.service.settings.search_fusion,
                 rerank_depth=self.service.settings.rerank_depth,
+                center_languages=self.service.settings.center_languages,
             )
             ranked = [hit.chunk.source for hit in ranking.hits]
         texts: dict[str, str | None] = {}
@@ -809,6 +810,7 @@ def feature_row(
         k=top_k + RANKING_DEPTH if without else top_k,
         fusion=service.settings.search_fusion,
         rerank_depth=service.settings.rerank_depth,
+        center_languages=service.settings.center_languages,
     )
     hits = [hit for hit in result.hits if hit.chunk.source not in without][:top_k]
     features = question_features(question, hits)

@@ -285,6 +285,7 @@ class NewsService:
             filters=filters,
             fusion=self.settings.search_fusion,
             rerank_depth=self.settings.rerank_depth,
+            center_languages=self.settings.center_languages,
         )
         hits = prefer_recent(question, result.hits, floor=self.abstain_threshold)
         answer_started = time.perf_counter()

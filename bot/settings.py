@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     # How BM25 joins the dense ranking: "bonus" (a small normalized score, the measured best
     # cross-lingually) or "rrf" (reciprocal rank fusion); see BENCHMARKS.md.
     search_fusion: Literal["bonus", "rrf"] = "bonus"
+    # In a store of several languages, take out of each chunk's rank what the question's
+    # similarity owes to the chunk's language alone (retrieval/language_means.py), so that an
+    # English question is not drawn to English articles for their language (BENCHMARKS.md).
+    center_languages: bool = True
     answer_sentences: int = 2
     # Without an LLM, a follow-up ("And what were they trained for?") is searched joined to the
     # previous question, which keeps the subject; its sentences are then chosen by this share

@@ -132,3 +132,18 @@ def test_merged_means_weigh_collections_by_size() -> None:
     merged = merge_means([a, b])
     assert merged.means["en"] == pytest.approx([0.75, 0.25])
     assert merged.counts["en"] == 40
+
+
+def test_the_bot_quotes_the_french_answer_and_the_setting_turns_it_off(
+    mixed_service: NewsService,
+) -> None:
+    question, source = CROSS_LINGUAL[0]
+    answer = mixed_service.ask(question, mode="extractive")
+    assert not answer.abstained and answer.citations[0].source == source
+    settings = mixed_service.settings
+    try:
+        mixed_service.settings = settings.model_copy(update={"center_languages": False})
+        raw = mixed_service.ask(question, mode="extractive")
+        assert not raw.citations or raw.citations[0].source != source
+    finally:
+        mixed_service.settings = settings
