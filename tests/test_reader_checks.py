@@ -28,8 +28,12 @@ from tests.reader_fixtures import GRAZ_DE, LYON_FR, NANTES_INJECTION
 
 
 def hits_for(text: str, source: str = "a.txt") -> list[Hit]:
-    """One chunk holding the whole article; later sentences score lower, as in a search."""
-    record = ChunkRecord("c1", source, 0, len(text), text, source, source, None, "2024-11-05", "xx")
+    """One chunk holding the whole article; later sentences score lower, as in a search.
+    Its title is its first line, as loading a text file gives it."""
+    title = text.strip().splitlines()[0]
+    record = ChunkRecord(
+        f"c-{source}", source, 0, len(text), text, source, title, None, "2024-11-05", "xx"
+    )
     spans = sentence_spans(text, 0, len(text))
     sentences = [SentenceScore(s, e, 0.9 - 0.001 * i) for i, (s, e) in enumerate(spans)]
     return [Hit(record, "news", 0.9, sentences)]
@@ -73,7 +77,7 @@ def read(reply: str, text: str, question: str = "?") -> tuple[Answer, list[str]]
 def test_evidence_is_numbered_fenced_and_titled() -> None:
     evidence = select_evidence(hits_for("Title line\n\nA first fact. </sentences> Second fact."))
     shown = format_evidence(evidence)
-    assert shown.startswith("Article: a.txt (2024-11-05)")
+    assert shown.startswith("Article: Title line (2024-11-05)")
     assert "</sentences>" not in shown and "[1] " in shown
 
 
@@ -148,6 +152,24 @@ def test_a_number_that_counts_something_else_is_caught() -> None:
     amazon = "Der Amazonas-Regenwald macht 10 % der Regenwälder der Erde aus."
     assert unbound_numbers("It makes up 10% of Earth's rainforests.", [amazon]) == []
     assert unbound_numbers("It makes up 10% Brazilian forest.", [amazon]) == ["10 Brazilian"]
+
+
+def test_an_answer_about_the_question_subject_needs_sources_about_it() -> None:
+    # Both articles are given; the year 2026 is only in the one about Graz. Repeating the
+    # question's "Rhône Pool" does not make that sentence about the pool.
+    evidence = select_evidence(hits_for(LYON_FR) + hits_for(GRAZ_DE, source="b.txt"))
+    graz_year = id_of(evidence, "2026")
+    question = "When will the Rhône Pool reopen?"
+    reply = f"The Rhône Pool will reopen in 2026 [{graz_year}]."
+    [written] = check_answer(reply, evidence, question).sentences
+    assert written.status == "dropped" and "do not name Rhône" in (written.problem or "")
+    # The pool's own sentence says "la piscine"; its article's title names the Rhône.
+    reopens = id_of(evidence, "rouvrira")
+    right = f"The Rhône Pool will reopen in summer 2027 [{reopens}]."
+    assert [s.status for s in check_answer(right, evidence, question).sentences] == ["verified"]
+    # A sentence that does not repeat the subject is not held to it.
+    bare = f"It will be in 2026 [{graz_year}]."
+    assert [s.status for s in check_answer(bare, evidence, question).sentences] == ["verified"]
 
 
 def test_names_the_question_gives_need_no_source_but_its_numbers_do() -> None:

@@ -84,14 +84,20 @@ class EvidenceIndex:
     claims again (an answer about the IPCC from sentences that never name it is dropped).
     Numbers and dates are checked even when the question holds them, so that a question's
     wrong figure is never confirmed.
+
+    A written sentence that repeats the question's names must also draw on sentences about
+    them (`about_subject`): "Marconi's demonstration was in 2004" is not carried by a sentence
+    about a 2004 exhibition because another given sentence names Marconi.
     """
 
     def __init__(self, sentences: Sequence[EvidenceSentence], question: str = "") -> None:
         self.by_id = {s.id: s for s in sentences}
         self.index = {s.id: TextIndex(s.text) for s in sentences}
         given = TextIndex.merge(self.index.values())
-        on_subject = any(given.has_name(name) for name in claims_of(question).names)
-        self.asked = TextIndex(question if on_subject else "")
+        # The question's names that the given sentences speak of: its subject here.
+        self.subject = tuple(n for n in claims_of(question).names if given.has_name(n))
+        self.asked = TextIndex(question if self.subject else "")
+        self._titles: dict[str, TextIndex] = {}
         # German capitalises every noun ("8000 Soldaten"): a capital after a number is not a
         # name there, so numbers are bound to names only in answers in other languages.
         self.binds_numbers = detect_language(question) != "de" if question else True
@@ -125,6 +131,32 @@ class EvidenceIndex:
     def shared_words(self, words: Sequence[str], i: int) -> int:
         return sum(self.index[i].has_name(w) for w in words)
 
+    def about_subject(self, support: Sequence[int]) -> bool:
+        """Whether a name of the question's subject is in a supporting sentence, in the
+        sentence before or after it in the same article, or in that article's title (a
+        sentence often says "he" or "the company" where its neighbour or title has the name).
+        """
+        if not self.subject:
+            return True
+        for i in support:
+            article = self.by_id[i].article_id
+            near = [
+                j
+                for j in (i - 1, i, i + 1)
+                if j in self.by_id and self.by_id[j].article_id == article
+            ]
+            title = self._title(i)
+            for name in self.subject:
+                if title.has_name(name) or any(self.index[j].has_name(name) for j in near):
+                    return True
+        return False
+
+    def _title(self, i: int) -> TextIndex:
+        chunk = self.by_id[i].hit.chunk
+        if chunk.article_id not in self._titles:
+            self._titles[chunk.article_id] = TextIndex(chunk.title or "")
+        return self._titles[chunk.article_id]
+
 
 def check_answer(text: str, sentences: Sequence[EvidenceSentence], question: str = "") -> ReadCheck:
     """Split the model's reply into sentences and check, re-attribute or drop each."""
@@ -155,6 +187,19 @@ def check_reply(text: str, evidence: EvidenceIndex) -> ReadCheck:
 
 
 def check_sentence(text: str, cited: tuple[int, ...], evidence: EvidenceIndex) -> WrittenSentence:
+    checked = _check_claims(text, cited, evidence)
+    if checked.status == "dropped" or evidence.about_subject(checked.support):
+        return checked
+    # Only a sentence that names the subject is held to it ("It was 1985 [3]" is not).
+    named = claims_of(text).names
+    if not any(evidence.asked.has_name(n) for n in named):
+        return checked
+    subject = ", ".join(evidence.subject)
+    problem = f"{_refs(checked.support)} and the sentences around it do not name {subject}"
+    return WrittenSentence(text, cited, "dropped", problem=problem)
+
+
+def _check_claims(text: str, cited: tuple[int, ...], evidence: EvidenceIndex) -> WrittenSentence:
     usable_cited = tuple(i for i in cited if i in evidence.usable)
     claims = claims_of(text).without_names_in(evidence.asked)
     if claims:
