@@ -252,6 +252,17 @@ def test_no_supported_number_and_none_in_the_quote_is_a_refusal() -> None:
     who = "Who will deliver the trams?"
     answer = ask(f"Siemens will deliver them [{title}].", who, title)
     assert not answer.abstained and answer.mode == "extractive-fallback"
+    # The reader's 45 counts Graz's trams, not Vienna's; a quote of the same 45 would repeat
+    # that misreading, so the articles do not say. A quote with another number stays.
+    vienna = "How many Viennese trams will Graz buy?"
+    misread = f"Graz will buy 45 Viennese trams [{trams}]."
+    answer = ask(misread, vienna, trams)
+    assert answer.abstained and answer.answer == REFUSAL
+    assert "gives that number for something else" in answer.notes[-1]
+    assert "the quote gives the same 45" in answer.notes[-1]
+    cost = id_of(evidence, "310 Millionen")
+    answer = ask(misread, vienna, cost)
+    assert not answer.abstained and answer.mode == "extractive-fallback"
 
 
 def test_a_count_is_no_date_and_a_vague_amount_is_an_amount() -> None:

@@ -43,7 +43,7 @@ from bot.answering.sentence_verification import (
     is_not_found,
     says_no_answer,
 )
-from bot.answering.verification import cited_numbers, split_sentences, strip_markers
+from bot.answering.verification import TextIndex, cited_numbers, split_sentences, strip_markers
 from bot.settings import Settings
 from prompts import prompt_messages
 from retrieval.language import detect_language
@@ -167,7 +167,10 @@ class Reader:
             if not check.sentences:
                 why = f"the reader's reply could not be used ({_brief(stream.text)!r})"
             detail = f" ({_describe(dropped)})" if dropped else ""
-            return self._fall_back_or_refuse(question, stream, fallback, why + detail, notes, stats)
+            misbound = frozenset(n for s in dropped for n in s.misbound)
+            return self._fall_back_or_refuse(
+                question, stream, fallback, why + detail, notes, stats, misbound
+            )
         if not stream.gives_asked_type(" ".join(s.text for s in kept)):
             # "The troops have entered Russia in total [1]." repeats a "how many" question
             # without its number: not an answer, however well its words are supported.
@@ -206,26 +209,38 @@ class Reader:
         why: str,
         notes: list[str],
         stats: dict[str, int],
+        misbound: frozenset[str] = frozenset(),
     ) -> Answer:
-        """The quoted answer, unless it too lacks the number or date the question asks for.
+        """The quoted answer, unless it too lacks the number or date the question asks for,
+        or shows the very number the reader was caught misreading.
 
         The reader read the sentences and gave no supported number or date ("57 years old"
         where no sentence gives an age): when the quote's answering sentences give none either,
         quoting them would answer "how old?" with a sentence that does not say. That is the
-        reader's refusal, with the reason in the notes.
+        reader's refusal, with the reason in the notes. When the reader's number was dropped
+        because its source gives it for something else ("8000 Ukrainian soldiers" from a
+        sentence about 8000 North Korean ones), a quote of that same number answers with the
+        same misreading: also a refusal.
         """
         wanted = _WANTED.get(stream.asks_for)
         first = fallback.citations[0] if fallback.citations else None
-        if wanted is None or first is None or fallback.abstained:
+        if first is None or fallback.abstained:
             return _fall_back(fallback, why, notes, stats)
         parts = first.around_key()
         key = parts[1] if parts else first.quote
-        if sentence_gives_answer_type(key, stream.asks_for, stream.terms):
+        same = sorted(misbound & TextIndex(key).numbers)
+        if same:
+            reason = (
+                f"{why}; the quote gives the same {', '.join(same)} for the same other thing, "
+                "so the articles do not say"
+            )
+        elif wanted is None or sentence_gives_answer_type(key, stream.asks_for, stream.terms):
             return _fall_back(fallback, why, notes, stats)
-        notes = [
-            *notes,
-            f"{why}; the closest sentences give no {wanted} either, so the articles do not say",
-        ]
+        else:
+            reason = (
+                f"{why}; the closest sentences give no {wanted} either, so the articles do not say"
+            )
+        notes = [*notes, reason]
         timings = {f"sentences_{k}": float(v) for k, v in stats.items()}
         return _refusal(
             question, notes, {**timings, "sentences_shown": float(len(stream.evidence))}

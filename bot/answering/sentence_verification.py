@@ -22,6 +22,7 @@ from bot.answering.verification import (
     claims_of,
     content_words,
     looks_like_instruction,
+    normalize_number,
     split_sentences,
     strip_markers,
 )
@@ -48,6 +49,8 @@ class WrittenSentence:
     status: Status
     support: tuple[int, ...] = ()  # the ids that hold its claims
     problem: str | None = None
+    # Numbers (one spelling each) that its sources give for something else than it says.
+    misbound: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -243,7 +246,10 @@ def _bound(sentence: WrittenSentence, evidence: EvidenceIndex) -> WrittenSentenc
         return sentence
     what = ", ".join(f"'{u}'" for u in unbound)
     problem = f"{what}: {_refs(sentence.support)} gives that number for something else"
-    return WrittenSentence(sentence.text, sentence.cited, "dropped", problem=problem)
+    numbers = tuple(normalize_number(u.split()[0]) for u in unbound)
+    return WrittenSentence(
+        sentence.text, sentence.cited, "dropped", problem=problem, misbound=numbers
+    )
 
 
 def _refs(ids: Sequence[int]) -> str:
