@@ -116,6 +116,7 @@ def main() -> None:
                     and not answer.abstained
                     and contains_answer(text, item.answers),
                     "lang": detect_language(text) if not answer.abstained else None,
+                    "asker_lang": detect_language(item.question),
                     "first_output_ms": t.get("first_output", total),
                     "total_ms": total,
                     "prompt_ms": t.get("prompt_ms"),
@@ -156,8 +157,14 @@ def report(rows: list[dict], load_s: float) -> None:
     print(f"model load: {load_s:.2f} s")
     right = sum(r["right"] for r in answerable)
     print(f"answerable answered with the right fact: {rate(right, len(answerable))}")
-    english = sum(r["lang"] == "en" for r in answerable if r["right"])
-    print(f"  of those, written answer detected as English: {rate(english, right)}")
+    # A written answer in the question's language; a short English sentence often reads as
+    # "und" (undetermined). A fallback quote is in the article's language, whatever it reads as.
+    in_language = sum(
+        r["mode"] == "generated" and r["lang"] in (r["asker_lang"], "und")
+        for r in answerable
+        if r["right"]
+    )
+    print(f"  of those, written in the asker's language: {rate(in_language, right)}")
     refused = sum(r["abstained"] for r in unanswerable)
     print(f"unanswerable refused: {rate(refused, len(unanswerable))}")
     print(f"answerable refused: {rate(sum(r['abstained'] for r in answerable), len(answerable))}")
