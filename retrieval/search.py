@@ -174,8 +174,11 @@ def search_hybrid(
 
     started = time.perf_counter()
     offsets: dict[str, float] = {}
+    languages: dict[str, list[str]] = {}
     if center_languages and not (filters and filters.lang):
-        offsets = merge_means([store.language_means() for store in stores]).offsets(query_vector)
+        means = {store.name: store.language_means() for store in stores}
+        offsets = merge_means(list(means.values())).offsets(query_vector)
+        languages = {name: list(m.counts) for name, m in means.items()}
     timings["language_means"] = (time.perf_counter() - started) * 1000
 
     started = time.perf_counter()
@@ -183,10 +186,10 @@ def search_hybrid(
     best_lexical: dict[str, float] = {}
     lexical_query = strong_terms(query) if use_lexical else ""
     for store in stores:
-        if offsets:
+        if offsets and len(languages.get(store.name, ())) > 1:
             dense = [
                 found
-                for lang in offsets
+                for lang in languages[store.name]
                 for found in store.vectors.search(
                     query_vector, candidates, replace(filters or SearchFilters(), lang=lang)
                 )

@@ -145,12 +145,13 @@ class CollectionStore:
             if self._means is None or now - self._means[0] > MEANS_MAX_AGE_S:
                 counts = self.catalog.chunk_counts_by_lang()
                 samples = {}
-                if len(counts) > 1:  # one language needs no correction: skip the reads
-                    for lang in counts:
-                        ids = self.catalog.sample_chunk_ids(lang, SAMPLE_PER_LANGUAGE)
-                        found = list(self.vectors.vectors(ids).values())
-                        if found:
-                            samples[lang] = np.stack(found)
+                # Read even for one language: a search over several collections compares
+                # this collection's language with the others'.
+                for lang in counts:
+                    ids = self.catalog.sample_chunk_ids(lang, SAMPLE_PER_LANGUAGE)
+                    found = list(self.vectors.vectors(ids).values())
+                    if found:
+                        samples[lang] = np.stack(found)
                 self._means = (now, estimate_means(samples, counts))
             return self._means[1]
 

@@ -50,6 +50,12 @@ def mixed_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NewsServ
     service = make_service(tmp_path_factory.mktemp("mixed") / "data", sentence_vectors="search")
     report = service.ingest_articles(articles)
     assert report.exit_code == 0, report.items
+    # The same articles split by language into two more collections (vectors come from the
+    # embedding cache): a search over both compares languages across collections.
+    for lang in ("en", "fr"):
+        part = [a for a in articles if a.lang == lang]
+        report = service.ingest_articles(part, collection=f"only-{lang}")
+        assert report.exit_code == 0, report.items
     yield service
     service.close()
 
@@ -147,3 +153,14 @@ def test_the_bot_quotes_the_french_answer_and_the_setting_turns_it_off(
         assert not raw.citations or raw.citations[0].source != source
     finally:
         mixed_service.settings = settings
+
+
+@pytest.mark.parametrize(("question", "source"), CROSS_LINGUAL)
+def test_collections_in_one_language_each_are_compared_too(
+    mixed_service: NewsService, question: str, source: str
+) -> None:
+    stores = [mixed_service.store("only-en"), mixed_service.store("only-fr")]
+    hits = search_hybrid(question, stores, mixed_service.embeddings, k=10).hits
+    assert hits[0].chunk.source == source, [h.chunk.source for h in hits]
+    # Both collections still bring candidates: the English neighbour is among the hits.
+    assert any(hit.chunk.lang == "en" for hit in hits)
