@@ -28,36 +28,37 @@ PRIOR_CHUNKS = 20
 
 @dataclass(frozen=True)
 class LanguageMeans:
-    """Per language: its (shrunk) mean chunk vector and how many chunks it has."""
+    """Per language: its mean chunk vector and how many chunks it has."""
 
     means: Mapping[str, np.ndarray]
     counts: Mapping[str, int]
 
-    def offsets(self, query_vector: np.ndarray) -> dict[str, float]:
+    def offsets(self, query_vector: np.ndarray, prior: int = PRIOR_CHUNKS) -> dict[str, float]:
         """How much of the query's similarity to each language is language alone.
 
-        Empty for a store in one language, where the correction would be one constant."""
+        Each language's mean is first drawn towards the mean of all chunks (`PRIOR_CHUNKS`), so
+        a language of a few chunks, whose mean is mostly their subject, is barely corrected.
+        Empty for one language, where the correction would be one constant."""
         if len(self.means) < 2:
             return {}
-        return {lang: float(query_vector @ mean) for lang, mean in self.means.items()}
+        total = sum(self.counts.values())
+        overall = sum(self.counts[lang] * mean for lang, mean in self.means.items()) / total
+        offsets = {}
+        for lang, mean in self.means.items():
+            n = self.counts[lang]
+            shrunk = (n * mean + prior * overall) / (n + prior)
+            offsets[lang] = float(query_vector @ shrunk)
+        return offsets
 
 
 NO_MEANS = LanguageMeans({}, {})
 
 
-def estimate_means(
-    samples: Mapping[str, np.ndarray], counts: Mapping[str, int], prior: int = PRIOR_CHUNKS
-) -> LanguageMeans:
-    """Shrunk per-language means from a sample of each language's chunk vectors."""
-    samples = {lang: v for lang, v in samples.items() if len(v)}
-    if not samples:
-        return NO_MEANS
-    overall = np.concatenate(list(samples.values())).mean(axis=0)
-    means = {}
-    for lang, vectors in samples.items():
-        n = counts.get(lang, len(vectors))
-        means[lang] = (n * vectors.mean(axis=0) + prior * overall) / (n + prior)
-    return LanguageMeans(means, {lang: counts.get(lang, len(samples[lang])) for lang in samples})
+def estimate_means(samples: Mapping[str, np.ndarray], counts: Mapping[str, int]) -> LanguageMeans:
+    """Per-language means from a sample of each language's chunk vectors; `counts` are the
+    languages' full sizes, which weigh them against each other."""
+    means = {lang: v.mean(axis=0) for lang, v in samples.items() if len(v)}
+    return LanguageMeans(means, {lang: max(counts.get(lang, 0), 1) for lang in means})
 
 
 def merge_means(parts: Sequence[LanguageMeans]) -> LanguageMeans:
@@ -72,4 +73,4 @@ def merge_means(parts: Sequence[LanguageMeans]) -> LanguageMeans:
             n = part.counts[lang]
             totals[lang] = totals.get(lang, 0) + n * mean
             counts[lang] = counts.get(lang, 0) + n
-    return LanguageMeans({lang: totals[lang] / max(counts[lang], 1) for lang in totals}, counts)
+    return LanguageMeans({lang: totals[lang] / counts[lang] for lang in totals}, counts)

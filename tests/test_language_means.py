@@ -124,17 +124,30 @@ def test_one_language_needs_no_correction() -> None:
 def test_a_small_language_is_drawn_to_the_overall_mean() -> None:
     big = np.tile([1.0, 0.0], (400, 1))
     small = np.array([[0.0, 1.0]])
-    means = estimate_means({"en": big, "fr": small}, {"en": 400, "fr": 1}, prior=20)
-    # One French chunk weighs 1 against 20 of the overall mean: its own direction is damped.
-    assert means.means["fr"][1] < 0.1
-    assert means.means["en"][0] > 0.99
-    offsets = means.offsets(np.array([0.0, 1.0]))
+    means = estimate_means({"en": big, "fr": small}, {"en": 400, "fr": 1})
+    # One French chunk weighs 1 against 20 of the overall mean: a question about that very
+    # chunk's subject is barely corrected for it.
+    offsets = means.offsets(np.array([0.0, 1.0]), prior=20)
     assert offsets["fr"] < 0.1
+    assert offsets["en"] == pytest.approx(0.0, abs=0.01)
+
+
+def test_a_small_collection_in_its_own_language_is_not_pushed_down() -> None:
+    # A server's own collection holds one English article; the shared one a French store.
+    # Its mean is its article; drawn towards the mean of all searched chunks, it costs the
+    # question about that article little.
+    article = np.array([[0.0, 1.0]])
+    french = np.tile([1.0, 0.0], (30, 1))
+    merged = merge_means(
+        [estimate_means({"en": article}, {"en": 1}), estimate_means({"fr": french}, {"fr": 30})]
+    )
+    offsets = merged.offsets(np.array([0.0, 1.0]), prior=20)
+    assert offsets["en"] - offsets["fr"] < 0.1
 
 
 def test_merged_means_weigh_collections_by_size() -> None:
-    a = estimate_means({"en": np.tile([1.0, 0.0], (3, 1))}, {"en": 30}, prior=0)
-    b = estimate_means({"en": np.tile([0.0, 1.0], (1, 1))}, {"en": 10}, prior=0)
+    a = estimate_means({"en": np.tile([1.0, 0.0], (3, 1))}, {"en": 30})
+    b = estimate_means({"en": np.tile([0.0, 1.0], (1, 1))}, {"en": 10})
     merged = merge_means([a, b])
     assert merged.means["en"] == pytest.approx([0.75, 0.25])
     assert merged.counts["en"] == 40
