@@ -13,7 +13,10 @@ from bot.answering.sentence_offers import offered_types, question_terms, term_co
     [
         # English
         ("How many soldiers has North Korea sent to Kursk?", "quantity"),
-        ("How much did the company earn?", "quantity"),
+        ("How much did the company earn?", "money"),
+        ("How much is Russia paying for the shells?", "money"),
+        ("What is the price of the new car?", "money"),
+        ("How much territory did the army gain?", "quantity"),
         ("What percentage of voters stayed home?", "quantity"),
         ("When did the talks start?", "date"),
         ("When exactly was the treaty signed?", "date"),
@@ -30,6 +33,8 @@ from bot.answering.sentence_offers import offered_types, question_terms, term_co
         # French
         ("Combien de soldats sont déployés ?", "quantity"),
         ("Quel est le montant de l'aide ?", "quantity"),
+        ("Combien coûte le nouveau pont ?", "money"),
+        ("Combien la ville va-t-elle payer ?", "money"),
         ("Quand la rencontre a-t-elle eu lieu ?", "date"),
         ("En quelle année l'accord a-t-il été signé ?", "date"),
         ("Qui a signé l'accord ?", "person"),
@@ -40,12 +45,16 @@ from bot.answering.sentence_offers import offered_types, question_terms, term_co
         # German
         ("Wie viele Soldaten wurden entsandt?", "quantity"),
         ("Wie hoch ist der Betrag?", "quantity"),
+        ("Wie viel kosten die neuen Bahnen?", "money"),
+        ("Wie teuer ist die Brücke?", "money"),
         ("Wann wurde der Vertrag unterzeichnet?", "date"),
         ("In welchem Jahr begann der Krieg?", "date"),
         ("Wer hat das gesagt?", "person"),
         ("Wo fand das Treffen statt?", "place"),
         # Spanish
         ("¿Cuántos soldados fueron enviados?", "quantity"),
+        ("¿Cuánto cuesta el puente?", "money"),
+        ("¿Cuánto dinero recibió el club?", "money"),
         ("¿Cuándo empezó la guerra?", "date"),
         ("¿En qué año se firmó el acuerdo?", "date"),
         ("¿Quién firmó el acuerdo?", "person"),
@@ -54,6 +63,18 @@ from bot.answering.sentence_offers import offered_types, question_terms, term_co
 )
 def test_expected_answer_type(question: str, expected: str) -> None:
     assert expected_answer_type(question) == expected
+
+
+def test_a_sum_of_money_is_a_number_with_its_currency() -> None:
+    assert "money" in offered_types("Die Fahrzeuge kosten 310 Millionen Euro.", "de")
+    assert "money" in offered_types("The deal is worth $5m.", "en")
+    assert "money" in offered_types("Le pont a coûté quatre-vingts millions d’euros.", "fr")
+    # A count of soldiers is a quantity, not a price.
+    offers = offered_types("Jusqu’à 8000 soldats nord-coréens déployés.", "fr")
+    assert "quantity" in offers and "money" not in offers
+    # "won" and "cent" in running text are a verb and a number, not currencies.
+    assert "money" not in offered_types("The team won 3 of its 5 games.", "en")
+    assert "money" not in offered_types("Cent soldats sont arrivés.", "fr")
 
 
 def test_the_first_question_word_decides() -> None:
@@ -115,3 +136,7 @@ def test_the_opening_question_word_decides_what_a_written_answer_must_give() -> 
     assert gives_answer_type("Ils partiront dans les prochains jours.", "date")
     assert gives_answer_type("In the 90s.", "date")
     assert gives_answer_type("Anything at all.", "person")
+    # "How much … paying?" asks for a sum: a count of soldiers does not give it.
+    assert opening_answer_type("How much is Russia paying for the soldiers?") == "money"
+    assert not gives_answer_type("Russia is paying for 8000 soldiers.", "money")
+    assert gives_answer_type("Russia pays 2 billion dollars.", "money")

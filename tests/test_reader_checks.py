@@ -221,6 +221,23 @@ def test_a_how_many_answer_without_its_number_is_not_an_answer() -> None:
     assert answer.mode == "extractive-fallback" and "date or time" in answer.notes[-1]
 
 
+def test_an_answer_that_only_repeats_the_question_is_not_shown() -> None:
+    # Every word of the written sentence is in the question: it says nothing, however well
+    # its source supports it. The quote stands in for it, and nothing was streamed.
+    evidence = select_evidence(hits_for(NANTES_INJECTION))
+    cost = id_of(evidence, "85 million")
+    question = "Why did the new bridge over the Loire in Nantes cost 85 million euros?"
+    echo = f"The new bridge over the Loire in Nantes cost 85 million euros [{cost}]."
+    answer, streamed = read(echo, NANTES_INJECTION, question)
+    assert answer.mode == "extractive-fallback" and not streamed
+    assert "only repeats the question" in answer.notes[-1]
+    # One more fact is an answer, and the echo before it shows with it.
+    opened = id_of(evidence, "3 March")
+    reply = f"{echo} It opened to traffic on 3 March 2024 [{opened}]."
+    answer, streamed = read(reply, NANTES_INJECTION, question)
+    assert answer.mode == "generated" and "".join(streamed) == answer.answer
+
+
 def test_no_supported_number_and_none_in_the_quote_is_a_refusal() -> None:
     # The reader invents an age; the quoted sentence gives no number either: the articles do
     # not say, and the quote is not offered as an answer to "how old?".
@@ -248,6 +265,15 @@ def test_no_supported_number_and_none_in_the_quote_is_a_refusal() -> None:
     answer = ask(f"Graz will buy 54 new trams [{trams}].", count, trams)
     assert not answer.abstained and answer.mode == "extractive-fallback"
     assert answer.citations[0].quote.count("45 neue") == 1
+    # A sum of money: a count of trams is not a price, and neither is a quote that gives only
+    # the count. A quote that gives the price stays.
+    price = "How much will Graz pay for the trams?"
+    answer = ask(f"Graz will pay for 45 new trams [{trams}].", price, trams)
+    assert answer.abstained and "give no sum of money either" in answer.notes[-1]
+    answer = ask(f"Graz will pay for 45 new trams [{trams}].", price, trams + 1)
+    assert not answer.abstained and "310 Millionen Euro" in answer.citations[0].quote
+    answer = ask(f"The trams cost 310 million euros [{trams + 1}].", price, trams)
+    assert answer.mode == "generated" and "310 million euros" in answer.answer
     # Other questions keep the quote: only a missing number or date is judged this way.
     who = "Who will deliver the trams?"
     answer = ask(f"Siemens will deliver them [{title}].", who, title)

@@ -6,8 +6,8 @@ import re
 import unicodedata
 from typing import Literal
 
-AnswerType = Literal["quantity", "date", "person", "place", "other"]
-ANSWER_TYPES: tuple[AnswerType, ...] = ("quantity", "date", "person", "place")
+AnswerType = Literal["money", "quantity", "date", "person", "place", "other"]
+ANSWER_TYPES: tuple[AnswerType, ...] = ("money", "quantity", "date", "person", "place")
 
 # Each pattern reads the question words of one answer type in English, French, German and
 # Spanish, on the question folded to lower case without accents (so "où", "cuándo" and
@@ -17,6 +17,26 @@ ANSWER_TYPES: tuple[AnswerType, ...] = ("quantity", "date", "person", "place")
 # the type ("On what date ...?", "At what age ...?", "From which country ...?").
 _WHAT = r"((in|on|at|by|from|during|for|to|of) )?(what|which)( is| was| are| were)?( the)? "
 _PATTERNS: tuple[tuple[AnswerType, str], ...] = (
+    (
+        # A sum of money: "how much" with a verb of paying or costing within a few words, or a
+        # noun that names a price. Before "quantity", which would read "how much" alone.
+        "money",
+        r"\b(how much (\w+ ){0,6}?(cost|costs|costed|pay|pays|paid|paying|spend|spends|spent|"
+        r"spending|earn|earns|earned|charge|charges|charged|owe|owes|owed|invest|invested|"
+        r"raise|raised|worth)|how much money|how expensive|"
+        + _WHAT
+        + r"(price|cost|fee|fees|salary|wage|budget|fine|ransom)|"
+        r"combien (\w+ ){0,6}?(coute|coutent|coutera|coutait|paie|paye|paient|payent|payer|"
+        r"paiera|verse|versera|depense|depensent|gagne|gagnent|vaut|rapporte|touche|investit|"
+        r"debourse)|combien d argent|quel(le)?s? (est |sont |etait )?(le |la |l )?"
+        r"(prix|cout|salaire|budget|amende|rancon)|"
+        r"wie viel (\w+ ){0,6}?(kostet|kosten|kostete|zahlt|zahlen|zahlte|bezahlt|verdient|"
+        r"verdienen|ausgegeben|investiert|wert)|wie viel geld|wie teuer|"
+        r"welche[nrs]? (preis|kosten|gehalt|lohn|budget|strafe)|"
+        r"cuant[oa]s? (\w+ ){0,6}?(cuesta|cuestan|costo|costara|paga|pagan|pago|pagara|gasta|"
+        r"gastan|gasto|gana|ganan|vale|valen|invierte|invirtio|cobra|cobran)|cuanto dinero|"
+        r"(que|cual) (es |fue )?(el |la )?(precio|costo|coste|salario|sueldo|presupuesto|multa))\b",
+    ),
     (
         "date",
         # English "when" asks for a time when an auxiliary follows ("When did …", "When

@@ -29,7 +29,7 @@ from bot.answering.generation import (
 from bot.answering.llm import explain_failure
 from bot.answering.question_types import opening_answer_type
 from bot.answering.sentence_offers import (
-    CHECKED_ANSWER_TYPES,
+    adds_to_question,
     gives_answer_type,
     question_terms,
     sentence_gives_answer_type,
@@ -171,13 +171,17 @@ class Reader:
             return self._fall_back_or_refuse(
                 question, stream, fallback, why + detail, notes, stats, misbound
             )
-        if not stream.gives_asked_type(" ".join(s.text for s in kept)):
+        written = " ".join(s.text for s in kept)
+        if not stream.gives_asked_type(written):
             # "The troops have entered Russia in total [1]." repeats a "how many" question
             # without its number: not an answer, however well its words are supported.
             wanted = _WANTED[stream.asks_for]
             why = f"the written answer gives no {wanted}, which the question asks for"
             why = f"{why} (“{_brief(stream.text)}”)"
             return self._fall_back_or_refuse(question, stream, fallback, why, notes, stats)
+        if not adds_to_question(written, question):
+            why = f"the written answer only repeats the question (“{_brief(stream.text)}”)"
+            return _fall_back(fallback, why, notes, stats)
         for sentence in kept:
             if sentence.status == "reattributed":
                 notes.append(
@@ -302,12 +306,15 @@ class _VerifiedStream:
         self.parts: list[str] = []
         self.emitted = 0
         self.shown = 0
-        # A "how many" or "when" question: its answer must give a number or a date. Verified
-        # sentences wait here, unseen, until one of them gives it.
+        # Verified sentences wait here, unseen, until one of them answers: says something the
+        # question does not, and gives the number, sum or date a "how many", "how much" or
+        # "when" question asks for.
+        self.question = question
         self.asks_for = opening_answer_type(question)
         self.terms = question_terms(question)
         self.waiting: list[str] = []
-        self.typed = self.asks_for not in CHECKED_ANSWER_TYPES
+        self.checked: list[str] = []
+        self.answering = False
 
     def gives_asked_type(self, text: str) -> bool:
         return gives_answer_type(text, self.asks_for, self.terms)
@@ -349,8 +356,13 @@ class _VerifiedStream:
         if checked.status == "dropped":
             return
         self.waiting.append(self.builder.marked(checked))
-        self.typed = self.typed or self.gives_asked_type(checked.text)
-        if not self.typed:
+        # The same test the finished answer passes (Reader._assemble), on what is written so far.
+        self.checked.append(checked.text)
+        written = " ".join(self.checked)
+        self.answering = self.answering or (
+            self.gives_asked_type(written) and adds_to_question(written, self.question)
+        )
+        if not self.answering:
             return
         for text in self.waiting:
             self._show(text)
@@ -367,7 +379,7 @@ class _VerifiedStream:
         self.shown += 1
 
 
-_WANTED = {"quantity": "number", "date": "date or time"}
+_WANTED = {"money": "sum of money", "quantity": "number", "date": "date or time"}
 
 
 def _refusal(question: str, notes: list[str], timings: dict[str, float]) -> Answer:

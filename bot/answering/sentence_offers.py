@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from itertools import pairwise
 
 from bot.answering.question_types import AnswerType, fold, word_list
-from bot.answering.verification import TextIndex
+from bot.answering.verification import COMMON_VERBS, FUNCTION_WORDS, TextIndex, strip_markers
 
 # Month and weekday names of the four languages, folded (no accents, lower case).
 _CALENDAR = word_list(
@@ -31,7 +31,10 @@ _CALENDAR_NEAR_NUMBER = re.compile(
 _YEAR = re.compile(r"(?<![\d.,])(1[0-9]{3}|20[0-9]{2})(?!\d|[.,]\d)")
 _ORDINAL_DAY = re.compile(r"\b\d{1,2}(st|nd|rd|th|er|e|\.)(?=\s)")
 _NUMERIC_DATE = re.compile(r"\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b")
-_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,\u00a0\u202f ]\d{3})*(?:[.,]\d+)?(?!\w)|\d+\s?%")
+# News abbreviates large sums: "£30m", "$2bn", "5k".
+_NUMBER = re.compile(
+    r"(?<![\w.])\d+(?:[.,\u00a0\u202f ]\d{3})*(?:[.,]\d+)?(?:m|bn|mn|k)?(?!\w)|\d+\s?%"
+)
 # Number words (folded) that state a quantity without digits. Vague plurals ("thousands of",
 # "des milliers de") are left out: they tell that there are many, not how many.
 _NUMBER_WORDS = frozenset(
@@ -43,6 +46,19 @@ _NUMBER_WORDS = frozenset(
         "vierzig hundert tausend million milliarde dutzend dos tres cuatro cinco seis siete "
         "ocho nueve diez once doce veinte treinta cuarenta cien ciento mil millon docena "
         "percent pourcent prozent half moitie halfte mitad"
+    )
+)
+# Currencies: symbols, codes and names (folded). "livre" and "pound" are also a book and a
+# weight; beside a number in a sentence about paying, a sum is the likelier reading. "won",
+# "lire" and "cent" are left to their symbols: in running text they are "won", "to read" and
+# "hundred".
+_CURRENCY_SYMBOL = re.compile(r"[€$£¥₽₩₹]|\b(EUR|USD|GBP|CHF|JPY|CNY|RUB|KRW|INR)\b")
+_CURRENCY_WORDS = frozenset(
+    word_list(
+        "euro euros eur dollar dollars pound pounds sterling franc francs rouble roubles ruble "
+        "rubles yen yuan renminbi rupee rupees peso pesos shilling shillings rand krona "
+        "kronor krone kroner zloty lira cents livre livres centime centimes "
+        "franken rubel dollar dolar dolares libra libras rublo rublos yuanes centimos"
     )
 )
 _CAPITALISED = re.compile(r"[A-ZÀ-ÖØ-ÞĀ-ſ][\w'’-]*")
@@ -58,7 +74,7 @@ _CAPITALISED_NOUNS = frozenset({"de", "lb"})
 
 
 def _plain_number(token: str) -> str:
-    return re.sub(r"[.,\u00a0\u202f %]", "", token)
+    return re.sub(r"[.,\u00a0\u202f %]|(?<=\d)(m|bn|mn|k)$", "", token)
 
 
 def question_terms(question: str) -> list[str]:
@@ -119,6 +135,8 @@ def offered_types(
     numbers = {n for n in _numbers(text) if n not in asked and n not in years}
     if numbers or any(w in _NUMBER_WORDS for w in folded_words if w not in asked):
         offers.add("quantity")
+        if _names_currency(text, folded_words):
+            offers.add("money")
     if (
         years
         or _NUMERIC_DATE.search(text)
@@ -155,17 +173,23 @@ _TIME_UNITS = frozenset(
 )
 
 
+def _names_currency(text: str, folded_words: Iterable[str]) -> bool:
+    return bool(_CURRENCY_SYMBOL.search(text)) or any(w in _CURRENCY_WORDS for w in folded_words)
+
+
 # The answer types whose written answers are checked for what they give.
-CHECKED_ANSWER_TYPES: tuple[AnswerType, ...] = ("quantity", "date")
+CHECKED_ANSWER_TYPES: tuple[AnswerType, ...] = ("money", "quantity", "date")
 
 
 def gives_answer_type(text: str, kind: AnswerType, question_terms: Iterable[str] = ()) -> bool:
-    """A written answer gives what a quantity or date question asks for: a number (or number
-    word) the question does not already hold; for a date, a calendar or time word will do.
-    Other answer types are not checked this way (True)."""
+    """A written answer gives what a sum, quantity or date question asks for: a number (or
+    number word) the question does not already hold, with a currency for a sum; for a date, a
+    calendar or time word will do. Other answer types are not checked this way (True)."""
     if kind not in CHECKED_ANSWER_TYPES:
         return True
     offers = offered_types(text, None, question_terms)
+    if kind == "money":
+        return "money" in offers
     if "quantity" in offers or (kind == "date" and "date" in offers):
         return True
     if kind != "date":
@@ -190,13 +214,39 @@ _VAGUE_AMOUNTS = frozenset(
 def sentence_gives_answer_type(
     text: str, kind: AnswerType, question_terms: Iterable[str] = ()
 ) -> bool:
-    """A source sentence gives what a quantity or date question asks for. Stricter than
+    """A source sentence gives what a sum, quantity or date question asks for. Stricter than
     `gives_answer_type` for dates: "8000 soldiers" is no date, whereas a number in a written
     answer to "when?" is one ("in the 90s"). A vague amount ("many times", "des milliers")
-    answers "how much?" here. Other answer types are not checked (True)."""
+    answers "how much?" here, and "des millions d'euros" "how much does it cost?". Other answer
+    types are not checked (True)."""
     if kind not in CHECKED_ANSWER_TYPES:
         return True
     offers = offered_types(text, None, question_terms)
+    words = fold(text).split()
+    if kind == "money":
+        vague = any(w in _VAGUE_AMOUNTS for w in words) and _names_currency(text, words)
+        return "money" in offers or vague
     if kind == "quantity":
-        return "quantity" in offers or any(w in _VAGUE_AMOUNTS for w in fold(text).split())
+        return "quantity" in offers or any(w in _VAGUE_AMOUNTS for w in words)
     return "date" in offers or any(w in _TIME_UNITS for w in fold(text).split())
+
+
+# Words that answer a yes/no question although they are function words elsewhere.
+_YES_NO = frozenset(word_list("yes no oui non ja nein si"))
+
+
+def _content_stems(text: str) -> set[str]:
+    words = fold(strip_markers(text)).split()
+    return {
+        w[:5] for w in words if w in _YES_NO or (w not in FUNCTION_WORDS and w not in COMMON_VERBS)
+    }
+
+
+def adds_to_question(text: str, question: str) -> bool:
+    """The written answer says something the question does not: a word (by its first five
+    letters, as names are matched) or a number beyond the question's own.
+
+    "South Korea has refused to arm Ukraine until now." answers "Why has South Korea refused
+    to arm Ukraine until now?" with the question itself.
+    """
+    return bool(_content_stems(text) - _content_stems(question))

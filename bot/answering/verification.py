@@ -50,7 +50,7 @@ def _word_set(words: str) -> frozenset[str]:
 
 # Capitalised words that are not names: sentence starters and function words of the usual
 # languages, so that "The North Korean troops" does not claim a name "The".
-_STOPWORDS = _word_set(
+FUNCTION_WORDS = _word_set(
     """
     a an the this that these those there it its they them their he him his she her we our you
     your i in on at of for to by with from up down about after before since until during into
@@ -65,7 +65,7 @@ _STOPWORDS = _word_set(
     si
     """
 )
-_COMMON_VERBS = _word_set(
+COMMON_VERBS = _word_set(
     """
     have been were will would could should said says does done make made being than then
     very just like over such into also est sont etait ete sera avait fait peut
@@ -133,7 +133,7 @@ def is_name_word(word: str) -> bool:
     return (
         word[:1].isupper()
         and len(word) >= 2
-        and folded not in _STOPWORDS
+        and folded not in FUNCTION_WORDS
         and folded not in _DESCRIPTORS
         and folded not in MONTHS
     )
@@ -187,7 +187,7 @@ def claims_of(sentence: str) -> Claims:
         if not word.isupper() and (i == 0 or _starts_sentence(text, match.start())):
             # A capital at the start is grammar, unless a name continues after it.
             following = words[i + 1].group(0) if i + 1 < len(words) else ""
-            if not following[:1].isupper() or fold(following) in _STOPWORDS:
+            if not following[:1].isupper() or fold(following) in FUNCTION_WORDS:
                 continue
         if word not in names:
             names.append(word)
@@ -199,7 +199,7 @@ def content_words(sentence: str) -> list[str]:
     words = []
     for word in _WORD.findall(_MARKER.sub(" ", sentence)):
         folded = fold(word)
-        if len(folded) >= 4 and folded not in _STOPWORDS and folded not in _COMMON_VERBS:
+        if len(folded) >= 4 and folded not in FUNCTION_WORDS and folded not in COMMON_VERBS:
             words.append(word)
     return words
 
