@@ -1,4 +1,4 @@
-"""The kind of answer a question expects (a quantity, a date, a name, a place), in en/fr/de/es."""
+"""The kind of answer a question expects (a sum, a quantity, a date, a name, a place), in en/fr/de/es."""
 
 from __future__ import annotations
 
@@ -24,11 +24,12 @@ _PATTERNS: tuple[tuple[AnswerType, str], ...] = (
         r"\b(how much (\w+ ){0,6}?(cost|costs|costed|pay|pays|paid|paying|spend|spends|spent|"
         r"spending|earn|earns|earned|charge|charges|charged|owe|owes|owed|invest|invested|"
         r"raise|raised|worth)|how much money|how expensive|"
+        r"what (will|would|does|do|did) (\w+ ){1,5}?(cost|charge|pay)|"
         + _WHAT
         + r"(price|cost|fee|fees|salary|wage|budget|fine|ransom)|"
         r"combien (\w+ ){0,6}?(coute|coutent|coutera|coutait|paie|paye|paient|payent|payer|"
         r"paiera|verse|versera|depense|depensent|gagne|gagnent|vaut|rapporte|touche|investit|"
-        r"debourse)|combien d argent|quel(le)?s? (est |sont |etait )?(le |la |l )?"
+        r"debourse|facture|facturent|facturera)|combien d argent|quel(le)?s? (est |sont |etait )?(le |la |l )?"
         r"(prix|cout|salaire|budget|amende|rancon)|"
         r"wie viel (\w+ ){0,6}?(kostet|kosten|kostete|zahlt|zahlen|zahlte|bezahlt|verdient|"
         r"verdienen|ausgegeben|investiert|wert)|wie viel geld|wie teuer|"
