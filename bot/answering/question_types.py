@@ -1,4 +1,5 @@
-"""The kind of answer a question expects (a sum, a quantity, a date, a name, a place), in en/fr/de/es."""
+"""The kind of answer a question expects (a sum, a quantity, a date, a name, a place), in
+English, French, German and Spanish."""
 
 from __future__ import annotations
 
@@ -29,7 +30,8 @@ _PATTERNS: tuple[tuple[AnswerType, str], ...] = (
         + r"(price|cost|fee|fees|salary|wage|budget|fine|ransom)|"
         r"combien (\w+ ){0,6}?(coute|coutent|coutera|coutait|paie|paye|paient|payent|payer|"
         r"paiera|verse|versera|depense|depensent|gagne|gagnent|vaut|rapporte|touche|investit|"
-        r"debourse|facture|facturent|facturera)|combien d argent|quel(le)?s? (est |sont |etait )?(le |la |l )?"
+        r"debourse|facture|facturent|facturera)|combien d argent|"
+        r"quel(le)?s? (est |sont |etait )?(le |la |l )?"
         r"(prix|cout|salaire|budget|amende|rancon)|"
         r"wie viel (\w+ ){0,6}?(kostet|kosten|kostete|zahlt|zahlen|zahlte|bezahlt|verdient|"
         r"verdienen|ausgegeben|investiert|wert)|wie viel geld|wie teuer|"
