@@ -61,6 +61,23 @@ from bot.answering.sentence_offers import offered_types, question_terms, term_co
         ("¿En qué año se firmó el acuerdo?", "date"),
         ("¿Quién firmó el acuerdo?", "person"),
         ("¿Dónde se reunieron los ministros?", "place"),
+        # Italian, Portuguese and Dutch, from the words the question opens with
+        ("Quanti soldati sono stati inviati?", "quantity"),
+        ("Quanto costa il nuovo ponte?", "money"),
+        ("Quando è stato firmato l'accordo?", "date"),
+        ("Chi ha firmato l'accordo?", "person"),
+        ("Dove si sono incontrati i ministri?", "place"),
+        ("Quantos soldados foram enviados?", "quantity"),
+        ("Em que ano foi assinado o acordo?", "date"),
+        ("Quem assinou o acordo?", "person"),
+        ("Onde se reuniram os ministros?", "place"),
+        ("Hoeveel soldaten zijn er gestuurd?", "quantity"),
+        ("Hoeveel kost de nieuwe brug?", "money"),
+        ("Wanneer begon de oorlog?", "date"),
+        ("Waar kwamen de ministers samen?", "place"),
+        # German "wie" is "how", not Dutch "who"; a French wave is not Portuguese "where".
+        ("Wie kam es zu dem Abkommen?", "other"),
+        ("Quelle est la longueur d'onde ?", "other"),
     ],
 )
 def test_expected_answer_type(question: str, expected: str) -> None:
@@ -77,6 +94,13 @@ def test_a_sum_of_money_is_a_number_with_its_currency() -> None:
     # "won" and "cent" in running text are a verb and a number, not currencies.
     assert "money" not in offered_types("The team won 3 of its 5 games.", "en")
     assert "money" not in offered_types("Cent soldats sont arrivés.", "fr")
+
+
+def test_sentences_in_italian_portuguese_and_dutch_offer_numbers_and_dates() -> None:
+    assert "date" in offered_types("L'accordo è stato firmato a giugno.", "it")
+    assert "date" in offered_types("De oorlog begon in februari.", "nl")
+    assert "quantity" in offered_types("Foram enviados dez soldados.", "pt")
+    assert "money" in offered_types("Il ponte è costato venti milioni di euro.", "it")
 
 
 def test_the_first_question_word_decides() -> None:

@@ -1,5 +1,5 @@
 """The kind of answer a question expects (a sum, a quantity, a date, a name, a place), in
-English, French, German and Spanish."""
+English, French, German and Spanish, and from its opening words in Italian, Portuguese and Dutch."""
 
 from __future__ import annotations
 
@@ -94,7 +94,38 @@ _PATTERNS: tuple[tuple[AnswerType, str], ...] = (
         r"equipo|partido|sindicato|ministro|presidente|club|periodico|autor))\b",
     ),
 )
-_COMPILED = tuple((kind, re.compile(pattern)) for kind, pattern in _PATTERNS)
+# Italian, Portuguese and Dutch, read only where the question opens: their short question
+# words ("chi", "onde", "quanto") are ordinary words of the four languages above ("onde" is a
+# French wave). Dutch "wie" (who) is German "how", so Dutch names no person here.
+_OPENS = r"^((e|ma|mas|en|maar) )?"
+_OPENING_PATTERNS: tuple[tuple[AnswerType, str], ...] = (
+    (
+        "money",
+        _OPENS + r"(quant[oaie] (\w+ ){0,6}?(costa|costano|costera|costato|paga|pagano|pagato|"
+        r"spende|spendono|speso|guadagna|vale|custa|custam|custou|paga|pagam|pagou|gasta|gastou|"
+        r"ganha)|quanto (denaro|dinheiro)|hoeveel (\w+ ){0,6}?(kost|kosten|kostte|betaalt|betalen|"
+        r"betaalde|verdient|uitgegeven)|hoeveel geld)\b",
+    ),
+    (
+        "date",
+        _OPENS + r"(quando|da quando|fino a quando|desde quando|ate quando|"
+        r"in (che|quale) (anno|giorno|mese|secolo|data)|em que (ano|dia|mes|seculo|data)|"
+        r"wanneer|sinds wanneer|tot wanneer|in welk (jaar|decennium)|op welke (dag|datum))\b",
+    ),
+    (
+        "quantity",
+        _OPENS + r"(quant[oaie]|quantos|quantas|hoeveel|hoe (groot|lang|hoog|ver|oud|"
+        r"vaak|zwaar|snel|diep|breed))\b",
+    ),
+    (
+        "place",
+        _OPENS + r"(dove|da dove|onde|de onde|para onde|waar|waarheen|vanwaar|"
+        r"in (che|quale) (paese|citta|regione)|em que (pais|cidade|regiao)|"
+        r"in welk (land|stad|regio))\b",
+    ),
+    ("person", _OPENS + r"(chi|di chi|a chi|da chi|quem|de quem|a quem|por quem)\b"),
+)
+_COMPILED = tuple((kind, re.compile(pattern)) for kind, pattern in (*_PATTERNS, *_OPENING_PATTERNS))
 
 
 def word_list(text: str) -> list[str]:

@@ -9,7 +9,8 @@ from itertools import pairwise
 from bot.answering.question_types import AnswerType, fold, word_list
 from bot.answering.verification import COMMON_VERBS, FUNCTION_WORDS, TextIndex, strip_markers
 
-# Month and weekday names of the four languages, folded (no accents, lower case).
+# Month and weekday names of the four languages and of Italian, Portuguese and Dutch, folded
+# (no accents, lower case). "augustus" (an emperor too) and "marco" (a first name) are left out.
 _CALENDAR = word_list(
     "january february march april may june july august september october november "
     "december janvier fevrier mars avril mai juin juillet aout septembre octobre "
@@ -20,7 +21,11 @@ _CALENDAR = word_list(
     "samstag sonntag lunes martes miercoles jueves viernes sabado domingo century "
     "centuries siecle siecles jahrhundert jahrhunderts siglo siglos decade decennie "
     "jahrzehnt decada yesterday today tomorrow hier aujourd demain gestern heute morgen "
-    "ayer hoy manana"
+    "ayer hoy manana gennaio febbraio aprile maggio giugno luglio settembre ottobre dicembre "
+    "janeiro fevereiro maio junho julho setembro outubro dezembro januari februari maart mei "
+    "lunedi martedi mercoledi giovedi venerdi maandag dinsdag woensdag donderdag "
+    "vrijdag zaterdag zondag secolo secoli seculo seculos eeuw decennio decennium ieri oggi "
+    "domani ontem hoje gisteren vandaag"
 )
 _CALENDAR_WORDS = frozenset(_CALENDAR) - {"may", "mars", "morgen", "manana", "hier"}
 # Ambiguous in running text ("may", "mars", "hier" = here in German): only beside a number.
@@ -45,6 +50,9 @@ _NUMBER_WORDS = frozenset(
         "douzaine zwei drei vier funf sechs sieben acht neun zehn elf zwolf zwanzig dreissig "
         "vierzig hundert tausend million milliarde dutzend dos tres cuatro cinco seis siete "
         "ocho nueve diez once doce veinte treinta cuarenta cien ciento mil millon docena "
+        "tre quattro cinque sette nove dieci venti trenta cento milione miliardo dois duas "
+        "quatro sete oito dez vinte trinta cem milhao bilhao twee drie vijf zes zeven negen "
+        "tien twintig dertig honderd duizend miljoen miljard "
         "percent pourcent prozent half moitie halfte mitad"
     )
 )
@@ -58,7 +66,8 @@ _CURRENCY_WORDS = frozenset(
         "euro euros eur dollar dollars pound pounds sterling franc francs rouble roubles ruble "
         "rubles yen yuan renminbi rupee rupees peso pesos shilling shillings rand krona "
         "kronor krone kroner zloty lira cents livre livres centime centimes "
-        "franken rubel dollar dolar dolares libra libras rublo rublos yuanes centimos"
+        "franken rubel dollar dolar dolares libra libras rublo rublos yuanes centimos dollari "
+        "dollaro sterline reais"
     )
 )
 _CAPITALISED = re.compile(r"[A-ZÀ-ÖØ-ÞĀ-ſ][\w'’-]*")
@@ -168,7 +177,8 @@ _TIME_UNITS = frozenset(
         "day days week weeks month months year years decade decades century hour hours "
         "jour jours semaine semaines mois an ans annee annees heure heures tag tage tagen "
         "woche wochen monat monate monaten jahr jahre jahren stunde stunden dia dias semana "
-        "semanas mes meses ano anos hora horas"
+        "semanas mes meses ano anos hora horas giorno giorni settimana settimane mese mesi anno "
+        "anni dag dagen weken maand maanden jaar jaren uur"
     )
 )
 
