@@ -46,6 +46,22 @@ def test_a_how_many_question_cites_the_sentence_with_the_number(data_dir: Path) 
     assert "8000 des 10000 soldats" in first_key(payload)
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Quanti soldati nordcoreani sono stati dispiegati a Kursk?",
+        "Quantos soldados norte-coreanos foram enviados para Kursk?",
+        "Hoeveel Noord-Koreaanse soldaten zijn in Koersk?",
+    ],
+)
+def test_how_many_in_italian_portuguese_and_dutch_is_answered_with_a_number(
+    data_dir: Path, question: str
+) -> None:
+    payload = ask(data_dir, question)
+    assert not payload["abstained"]
+    assert "8000" in first_key(payload)
+
+
 @NOT_YET
 def test_the_training_question_is_answered_with_the_training_sentence(data_dir: Path) -> None:
     payload = ask(data_dir, "What kind of training did the North Korean troops receive?")
