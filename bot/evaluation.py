@@ -112,9 +112,11 @@ def load_questions(path: Path, *, need_answers: bool = True) -> list[QAItem]:
     items: list[QAItem] = []
     for number, row in _read_jsonl(path):
         answers = _answers(path, number, row)
-        # Answers as an English written answer words them ("up to 8,000"), when the set has them.
-        if isinstance(row.get("answers_en"), list):
-            answers += _answers(path, number, {"answers": row["answers_en"]})
+        # Answers as a written answer words them, in English ("up to 8,000") or in the question's
+        # own language ("Mosca"), when the set has them.
+        for worded in ("answers_en", "answers_asked"):
+            if isinstance(row.get(worded), list):
+                answers += _answers(path, number, {"answers": row[worded]})
         if need_answers and not answers:
             raise EvalInputError(
                 f'{path}:{number} has no "answers"; answerable questions need at least one '

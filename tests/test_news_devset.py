@@ -55,6 +55,17 @@ def test_sample_questions_are_answered_verbatim_by_the_sample_article() -> None:
     assert answer_problems(questions, {SAMPLE.name: text}) == []
 
 
+def test_sample_questions_in_more_languages_are_answered_verbatim() -> None:
+    questions = rows(EVAL / "sample" / "questions.more-languages.jsonl")
+    check_answerable_rows(questions)
+    assert {row["lang"] for row in questions} == {"it", "pt", "nl"}
+    text = SAMPLE.read_text(encoding="utf-8")
+    assert answer_problems(questions, {SAMPLE.name: text}) == []
+    # The answer as the question's language words it counts as a gold answer too.
+    (first, *_) = load_questions(EVAL / "sample" / "questions.more-languages.jsonl")
+    assert set(questions[0]["answers_asked"]) <= set(first.answers)
+
+
 def test_sample_set_counts_languages_and_ids() -> None:
     questions = rows(EVAL / "sample" / "questions.jsonl")
     unanswerable = rows(EVAL / "sample" / "unanswerable.jsonl")
@@ -62,7 +73,9 @@ def test_sample_set_counts_languages_and_ids() -> None:
     assert len(questions) >= 14 and languages["fr"] >= 2 and languages["de"] >= 1
     assert len(unanswerable) >= 8
     assert {row["context_id"] for row in unanswerable} == {SAMPLE.name}
-    ids = [row["id"] for row in questions + unanswerable]
+    more = rows(EVAL / "sample" / "questions.more-languages.jsonl")
+    more += rows(EVAL / "sample" / "unanswerable.more-languages.jsonl")
+    ids = [row["id"] for row in questions + unanswerable + more]
     assert len(ids) == len(set(ids))
 
 
