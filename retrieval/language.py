@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Collection
 
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
@@ -57,3 +58,21 @@ def detect_language(text: str) -> str:
     if len(code) != 2:
         return UNDETERMINED
     return code
+
+
+def detect_language_among(text: str, languages: Collection[str], min_share: float = 0.15) -> str:
+    """The most likely of `languages` for a short text, or "und".
+
+    A one-line question is thin evidence: "Hoe groot is het leger?" scores 0.60 Afrikaans and
+    0.39 Dutch, "Quem visitou Pyongyang em junho?" 0.23 Portuguese and 0.17 Tagalog. Among the
+    languages a caller can use, the best is right far more often than the unconstrained guess;
+    one with no real share ("北朝鮮は…" is Japanese, 0.00 for all of them) is none of them.
+    """
+    sample = text[:MAX_CHARS]
+    if sum(ch.isalpha() for ch in sample) < MIN_LETTERS:
+        return UNDETERMINED
+    for code, share in _get_identifier().rank(sample):
+        code = _TO_ISO_639_1.get(code, code)
+        if code in languages:
+            return code if share >= min_share else UNDETERMINED
+    return UNDETERMINED

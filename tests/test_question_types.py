@@ -166,3 +166,17 @@ def test_the_opening_question_word_decides_what_a_written_answer_must_give() -> 
     assert opening_answer_type("How much is Russia paying for the soldiers?") == "money"
     assert not gives_answer_type("Russia is paying for 8000 soldiers.", "money")
     assert gives_answer_type("Russia pays 2 billion dollars.", "money")
+
+
+def test_a_short_question_is_answered_in_its_own_language() -> None:
+    from bot.answering.reader import question_language
+
+    # Unconstrained, these read as Afrikaans and "undetermined"; among the languages the reader
+    # writes, they are Dutch and Portuguese.
+    assert question_language("Hoe groot is het Noord-Koreaanse leger?") == "Dutch"
+    assert question_language("Quem visitou Pyongyang em junho?") == "Portuguese"
+    assert question_language("¿Cuántos soldados?") == "Spanish"
+    assert question_language("How big is the North Korean army?") == "English"
+    # A language the reader does not write, and a question too short to tell: English.
+    assert question_language("北朝鮮は何人の兵士を派遣したのか？") == "English"
+    assert question_language("Who?") == "English"

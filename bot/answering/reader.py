@@ -46,7 +46,7 @@ from bot.answering.sentence_verification import (
 from bot.answering.verification import TextIndex, cited_numbers, split_sentences, strip_markers
 from bot.settings import Settings
 from prompts import prompt_messages
-from retrieval.language import detect_language
+from retrieval.language import detect_language_among
 from retrieval.search import Hit
 
 if TYPE_CHECKING:
@@ -68,8 +68,9 @@ LANGUAGES = {
 
 
 def question_language(question: str) -> str:
-    """The language to answer in; English when a short question does not tell."""
-    return LANGUAGES.get(detect_language(question), "English")
+    """The language to answer in, among those the reader writes; English when a short
+    question does not tell."""
+    return LANGUAGES.get(detect_language_among(question, LANGUAGES), "English")
 
 
 class Reader:
