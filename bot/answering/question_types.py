@@ -102,7 +102,7 @@ _OPENING_PATTERNS: tuple[tuple[AnswerType, str], ...] = (
     (
         "money",
         _OPENS + r"(quant[oaie] (\w+ ){0,6}?(costa|costano|costera|costato|paga|pagano|pagato|"
-        r"spende|spendono|speso|guadagna|vale|custa|custam|custou|paga|pagam|pagou|gasta|gastou|"
+        r"spende|spendono|speso|guadagna|vale|custa|custam|custou|pagam|pagou|gasta|gastou|"
         r"ganha)|quanto (denaro|dinheiro)|hoeveel (\w+ ){0,6}?(kost|kosten|kostte|betaalt|betalen|"
         r"betaalde|verdient|uitgegeven)|hoeveel geld)\b",
     ),

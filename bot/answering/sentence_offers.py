@@ -66,7 +66,7 @@ _CURRENCY_WORDS = frozenset(
         "euro euros eur dollar dollars pound pounds sterling franc francs rouble roubles ruble "
         "rubles yen yuan renminbi rupee rupees peso pesos shilling shillings rand krona "
         "kronor krone kroner zloty lira cents livre livres centime centimes "
-        "franken rubel dollar dolar dolares libra libras rublo rublos yuanes centimos dollari "
+        "franken rubel dolar dolares libra libras rublo rublos yuanes centimos dollari "
         "dollaro sterline reais"
     )
 )
@@ -238,7 +238,7 @@ def sentence_gives_answer_type(
         return "money" in offers or vague
     if kind == "quantity":
         return "quantity" in offers or any(w in _VAGUE_AMOUNTS for w in words)
-    return "date" in offers or any(w in _TIME_UNITS for w in fold(text).split())
+    return "date" in offers or any(w in _TIME_UNITS for w in words)
 
 
 # Words that answer a yes/no question although they are function words elsewhere.
