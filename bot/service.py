@@ -24,6 +24,7 @@ from bot.answering.extractive import extractive_answer
 from bot.answering.followup import Turn, asks_something_new, standalone_question
 from bot.answering.local_model import ModelFileError
 from bot.answering.question_checks import meaningless_reason
+from bot.answering.refusals import in_asker_language
 from bot.errors import EmptyStoreError, QuestionError, UserError
 from bot.settings import Settings
 from retrieval.articles import Article
@@ -271,7 +272,7 @@ class NewsService:
             # Nothing to search for: refused before any search (and before any reader).
             answer = Answer(question=question, answer=REFUSAL, abstained=True, notes=[reason])
             answer.timings_ms = {"total": round((time.perf_counter() - started) * 1000, 1)}
-            return answer
+            return in_asker_language(answer)
         rewriter = reader or generator
         if rewriter is not None and history:
             query = rewriter.rewrite(question, history)
@@ -311,7 +312,7 @@ class NewsService:
         answer.timings_ms = {k: round(v, 1) for k, v in timings.items()}
         if query != question:
             answer.search_query = query
-        return date_answer(with_also_in(answer, stores))
+        return in_asker_language(date_answer(with_also_in(answer, stores)))
 
     def _read(
         self,

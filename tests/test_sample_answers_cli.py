@@ -77,6 +77,13 @@ def test_a_fact_the_article_does_not_give_is_refused(data_dir: Path) -> None:
     assert payload["citations"] == []
 
 
+def test_a_refusal_is_said_in_the_askers_language(data_dir: Path) -> None:
+    # Nothing in the article is about literature prizes; the question is German.
+    payload = ask(data_dir, "Wer hat den Nobelpreis für Literatur 2016 gewonnen?")
+    assert payload["abstained"] and payload["citations"] == []
+    assert payload["answer"] == "Die Artikel sagen es nicht."
+
+
 def test_code_is_refused_with_a_note(data_dir: Path) -> None:
     payload = ask(data_dir, "'; DROP TABLE articles; --")
     assert payload["abstained"] and payload["citations"] == []

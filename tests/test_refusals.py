@@ -1,0 +1,50 @@
+"""A refusal is said in the asker's language; every other answer is left as it is."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answering.answer import REFUSAL, Answer
+from bot.answering.reader import LANGUAGES
+from bot.answering.refusals import REFUSALS, in_asker_language, refusal_for
+
+
+@pytest.mark.parametrize(
+    ("question", "said"),
+    [
+        ("How old is the North Korean foreign minister?", REFUSAL),
+        ("Quel âge a la ministre nord-coréenne des Affaires étrangères ?", REFUSALS["fr"]),
+        ("Wie alt ist die nordkoreanische Außenministerin?", REFUSALS["de"]),
+        (
+            "¿Cuántos años tiene la ministra de Asuntos Exteriores de Corea del Norte?",
+            REFUSALS["es"],
+        ),
+        ("Quanti anni ha il ministro degli esteri nordcoreano?", REFUSALS["it"]),
+        (
+            "Quantos anos tem a ministra dos Negócios Estrangeiros da Coreia do Norte?",
+            REFUSALS["pt"],
+        ),
+        ("Hoe oud is de Noord-Koreaanse minister van Buitenlandse Zaken?", REFUSALS["nl"]),
+    ],
+)
+def test_the_refusal_is_in_the_questions_language(question: str, said: str) -> None:
+    assert refusal_for(question) == said
+
+
+@pytest.mark.parametrize(
+    "question", ["?", "{{7*7}}", "'; DROP TABLE articles; --", "北朝鮮の兵士は何人?"]
+)
+def test_a_question_whose_language_does_not_tell_gets_english(question: str) -> None:
+    assert refusal_for(question) == REFUSAL
+
+
+def test_every_language_the_reader_writes_has_a_refusal() -> None:
+    assert set(REFUSALS) == set(LANGUAGES)
+
+
+def test_only_refusals_are_translated() -> None:
+    question = "Combien de soldats nord-coréens sont en Russie ?"
+    refused = in_asker_language(Answer(question=question, answer=REFUSAL, abstained=True))
+    assert refused.abstained and refused.answer == "Les articles ne le disent pas."
+    quoted = Answer(question=question, answer="Jusqu'à 8000 soldats [1]", abstained=False)
+    assert in_asker_language(quoted).answer == quoted.answer
