@@ -195,9 +195,11 @@ class NewsService:
         hits: Sequence[Hit],
         search_query: str | None = None,
         said: str = "",
+        judged_hits: Sequence[Hit] | None = None,
     ) -> Answer:
         """The extractive answer to `question` from `hits`, with the configured refusal level;
-        `said`: the conversation's earlier answers, not quoted again as context."""
+        `said`: the conversation's earlier answers, not quoted again as context; `judged_hits`:
+        the hits that decide whether to answer, when they differ (`extractive_answer`)."""
         decider = self.decider
         calibrated = isinstance(decider, CalibratedDecider)
         return extractive_answer(
@@ -210,6 +212,7 @@ class NewsService:
             evidence_floor=self.settings.abstain_threshold if calibrated else None,
             search_query=search_query,
             said=said,
+            judged_hits=judged_hits,
         )
 
     # --- asking ----------------------------------------------------------------------------
@@ -297,7 +300,13 @@ class NewsService:
             answer_hits = rescore_sentences(
                 hits, self.embeddings, question, self.settings.followup_weight
             )
-        answer = self.extractive(question, answer_hits, query if query != question else None, said)
+        answer = self.extractive(
+            question,
+            answer_hits,
+            query if query != question else None,
+            said,
+            judged_hits=hits if answer_hits is not hits else None,
+        )
         if reader is not None:
             answer = self._read(question, hits, answer, reader, started, on_token, on_quote)
         elif reader_problem is not None:

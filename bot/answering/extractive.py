@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.answering.answer import REFUSAL, Answer, Citation
-from bot.answering.decision import Decider, Ranked, ThresholdDecider
+from bot.answering.decision import Decider, ThresholdDecider
 from bot.answering.features import question_features
 from bot.answering.question_checks import meaningless_reason
 from retrieval.search import Hit, SentenceScore
@@ -179,32 +179,6 @@ def _refusal(question: str, confidence: float | None, notes: list[str] | None = 
     )
 
 
-# How close (in evidence: mean of chunk and sentence similarity) a sentence that offers the
-# answer type asked for must come to the best one to be quoted first in its place. Evidence
-# spreads over a narrow band (0.005 moves refusal rates by points), so this is a near-tie.
-TYPE_OFFER_MARGIN = 0.01
-
-
-def _type_offer_first(
-    ranked: list[tuple[Ranked, Candidate]], expected: str
-) -> list[tuple[Ranked, Candidate]]:
-    """Put first the best sentence offering the expected answer type, when it is a near-tie.
-
-    A "how many" question is answered by a sentence with a number, not by the one that only
-    repeats the question's words ("milliers de soldats"); the same for a date, a person or a
-    place. Only the choice of the quoted sentence changes, not the decision to answer.
-    """
-    if expected == "other" or not ranked or ranked[0][0].candidate.values["type_match"]:
-        return ranked
-    best_evidence = ranked[0][1].evidence
-    for position, (scored, candidate) in enumerate(ranked[1:], start=1):
-        if best_evidence - candidate.evidence > TYPE_OFFER_MARGIN:
-            continue
-        if scored.candidate.values["type_match"]:
-            return [ranked[position], *ranked[:position], *ranked[position + 1 :]]
-    return ranked
-
-
 def extractive_answer(
     question: str,
     hits: Sequence[Hit],
@@ -218,6 +192,7 @@ def extractive_answer(
     evidence_floor: float | None = None,
     search_query: str | None = None,
     said: str = "",
+    judged_hits: Sequence[Hit] | None = None,
 ) -> Answer:
     """The best sentences as the answer, each citing the passage around it; or a refusal.
 
@@ -225,7 +200,10 @@ def extractive_answer(
     evidence threshold of the fallback rule); `level` overrides its operating point and
     `evidence_floor` refuses below that evidence whatever the decider says. A follow-up's
     `search_query` supplies the names and numbers the sentences are checked for, and `said`
-    (its earlier answers) the neighbours not to quote again.
+    (its earlier answers) the neighbours not to quote again. `judged_hits`, when given, are
+    what decides whether to answer (a follow-up's joined search, before its own ask re-scored
+    the sentences of `hits`): whether the articles answer is asked of the question with its
+    subject, while the follow-up's own words pick the sentence.
     A second sentence that already lies in the first passage cites that passage again; its
     own passage never repeats text of the first.
     """
@@ -236,10 +214,17 @@ def extractive_answer(
         return _refusal(question, None, [reason])
     features = question_features(question, hits, terms_from=search_query)
     decision = decider.decide(features, level)
-    if not decision.answer or (
-        evidence_floor is not None and decision.ranked[0].candidate.evidence < evidence_floor
+    judged = decision
+    if judged_hits is not None:
+        judged = decider.decide(
+            question_features(question, judged_hits, terms_from=search_query), level
+        )
+    if (
+        not judged.answer
+        or not decision.ranked
+        or (evidence_floor is not None and judged.ranked[0].candidate.evidence < evidence_floor)
     ):
-        return _refusal(question, decision.confidence if decision.ranked else None)
+        return _refusal(question, judged.confidence if judged.ranked else None)
     ranked = [
         (
             r,
@@ -252,7 +237,6 @@ def extractive_answer(
         )
         for r in decision.ranked
     ]
-    ranked = _type_offer_first(ranked, features.expected)
     first_score = ranked[0][0].score
     keys = [with_close_neighbours(ranked[0][1], neighbour_margin, said)]
     # A second sentence joins when it ranks almost as well as the first: within
@@ -287,5 +271,5 @@ def extractive_answer(
         answer=" ".join(parts),
         abstained=False,
         citations=citations,
-        confidence=round(decision.confidence, 4),
+        confidence=round(judged.confidence, 4),
     )

@@ -13,7 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.answering.question_types import AnswerType, expected_answer_type
+from bot.answering.refusals import REFUSALS
 from bot.answering.sentence_offers import offered_types, question_terms, term_coverage
+from retrieval.language import UNDETERMINED, detect_language_among
 from retrieval.search import Hit, SentenceScore
 
 # Sentences of this many best chunks compete to answer (as before the decision model).
@@ -45,7 +47,6 @@ DECISION_FEATURES = (
     "sentence_sim",
     "chunk_sim",
     "top_evidence",  # the best chunk's evidence, whichever sentence was chosen
-    "article_margin",  # best chunk's evidence over the best chunk of another article
     "ranker_margin",  # chosen sentence's ranker score over the next candidate's
     "type_match",
     "type_missing",
@@ -56,6 +57,9 @@ DECISION_FEATURES = (
     "lexical",
     "agreement",  # the chosen sentence lies in the chunk that chunk similarity ranks first
     "question_words",  # log of the question's word count
+    "same_language",  # the question is in the chosen sentence's language
+    "same_language_evidence",  # evidence when the languages match, else 0: its own slope
+    "same_language_top_evidence",
 )
 
 
@@ -81,12 +85,9 @@ class QuestionFeatures:
     candidates: list[CandidateFeatures]
 
 
-def _article_margin(hits: Sequence[Hit]) -> float:
-    if not hits:
-        return 0.0
-    first = hits[0]
-    other = next((h for h in hits[1:] if h.chunk.article_id != first.chunk.article_id), None)
-    return first.evidence - other.evidence if other is not None else 0.1
+def question_language(question: str, hits: Sequence[Hit]) -> str:
+    """The question's language among those the bot answers in and those of the hits."""
+    return detect_language_among(question, set(REFUSALS) | {h.chunk.lang for h in hits})
 
 
 def question_features(
@@ -104,6 +105,9 @@ def question_features(
     best_chunk = max((h.chunk_similarity for h in top), default=0.0)
     best_sentence = max((s.similarity for h in top for s in h.sentences), default=0.0)
     top_by_chunk = max(top, key=lambda h: h.chunk_similarity, default=None)
+    # A multilingual embedder scores a question higher against any text in its own language:
+    # the same evidence means less when question and sentence share a language.
+    asked_in = question_language(question, top)
     candidates: list[CandidateFeatures] = []
     for rank, hit in enumerate(top):
         text = hit.chunk.article_text
@@ -133,12 +137,14 @@ def question_features(
                         "best_in_chunk": float(sentence.similarity >= best_in_chunk),
                         "length": math.log1p(len(quote)) / 5,
                         "agreement": float(hit is top_by_chunk),
+                        "same_language": float(
+                            asked_in != UNDETERMINED and asked_in == hit.chunk.lang
+                        ),
                     },
                 )
             )
     values = {
         "top_evidence": top[0].evidence if top else 0.0,
-        "article_margin": _article_margin(hits),
         "type_unknown": float(expected == "other"),
         "has_terms": float(bool(terms)),
         "question_words": math.log1p(len(question.split())) / 3,
@@ -154,4 +160,7 @@ def decision_vector(
     question: dict[str, float], chosen: dict[str, float], ranker_margin: float
 ) -> list[float]:
     merged = {**question, **chosen, "ranker_margin": ranker_margin}
+    same = merged["same_language"]
+    merged["same_language_evidence"] = same * merged["evidence"]
+    merged["same_language_top_evidence"] = same * merged["top_evidence"]
     return [merged[name] for name in DECISION_FEATURES]
