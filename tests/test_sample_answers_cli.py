@@ -22,8 +22,8 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return data
 
 
-# The issue's sample cases that the shipped decision (fitted on XQuAD alone) does not meet yet:
-# kept as strict expected failures so that meeting one shows up (BENCHMARKS.md, issue 11).
+# The issue's sample cases that the shipped decision (fitted on XQuAD, not on this article)
+# does not meet yet: strict expected failures, so that meeting one shows up (BENCHMARKS.md).
 NOT_YET = pytest.mark.xfail(strict=True, reason="target of issue 11 not reached yet")
 
 
