@@ -3,16 +3,18 @@
     python bench/fit_decision.py --data-dir DIR [--rows rows.jsonl] [--write]
 
 Reads every development question's candidate sentences and their features from the same
-search as `newsbot ask` (`bot.evaluation.feature_rows`): XQuAD (English questions, German and
-Spanish passages pooled, each question also asked without its article) and the news set in
-`eval/news/` (its answerable questions and its unanswerable ones). `--rows FILE` keeps those
-rows, so a second run fits in seconds.
+search as `newsbot ask` (`bot.evaluation.feature_rows`): XQuAD's English, German and Spanish
+questions over its German and Spanish passages pooled, each question also asked without its
+article (sets "xquad", "xquad-de", "xquad-es"), and the news set in `eval/news/` (its answerable
+questions and its unanswerable ones; computed, not fitted on by default). `--rows FILE` keeps
+those rows, so a second run fits in seconds.
 
 Two logistic models (numpy, L2-regularised Newton steps) are fitted with 5-fold cross-validation
-by article (an XQuAD title, a news article id: a question and its unanswerable twin stay in
-one fold, and no article is both fitted and scored):
+by article (an XQuAD title, a news article id: a question, its translations and its
+unanswerable twins stay in one fold, and no article is both fitted and scored):
 - the ranker: which candidate sentence (with its close neighbours) holds the gold answer;
-- the decision: whether the articles answer, from the ranker's chosen sentence.
+- the decision: whether the articles answer, from the sentence shown first (the ranker's
+  choice, or a near-tie that offers the answer type asked for).
 The operating point is the highest probability threshold whose out-of-fold refusals of
 answerable questions stay within `--max-answerable-refusals` on every set. `--write` saves
 the model fitted on all rows to `bot/answering/decision_models/<model id>.json`.
