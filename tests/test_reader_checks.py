@@ -157,7 +157,10 @@ def test_a_number_that_counts_something_else_is_caught() -> None:
 def test_an_answer_about_the_question_subject_needs_sources_about_it() -> None:
     # Both articles are given; the year 2026 is only in the one about Graz. Repeating the
     # question's "Rhône Pool" does not make that sentence about the pool.
-    evidence = select_evidence(hits_for(LYON_FR) + hits_for(GRAZ_DE, source="b.txt"))
+    # Every sentence of both, whatever the reader's budget: the check is what is tested here.
+    evidence = select_evidence(
+        hits_for(LYON_FR) + hits_for(GRAZ_DE, source="b.txt"), max_sentences=20, max_chars=4000
+    )
     graz_year = id_of(evidence, "2026")
     question = "When will the Rhône Pool reopen?"
     reply = f"The Rhône Pool will reopen in 2026 [{graz_year}]."

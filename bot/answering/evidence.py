@@ -10,12 +10,14 @@ from bot.answering.extractive import Candidate, rank_sentences
 from retrieval.search import Hit, SentenceScore
 from retrieval.sentences import sentence_spans
 
-# Prompt evaluation runs at about 80 tokens/s on two quiet cores: ~9 sentences (~300 tokens)
-# keep the written answer within seconds. The best-matching sentences come first, then their
-# neighbours, which name who "he" or "they" are or hold the fact a heading announces.
+# Prompt evaluation is most of a written answer's time (40 to 80 tokens/s on two cores). Six
+# sentences (about 730 characters) instead of nine wrote answers in 7.6 s p50 instead of 10.5 s
+# and as many right answers (BENCHMARKS.md, "Fewer sentences for the reader"). The best-matching
+# sentences come first, then their neighbours, which name who "he" or "they" are or hold the
+# fact a heading announces.
 KEY_SENTENCES = 5
-MAX_SENTENCES = 9
-MAX_CHARS = 1100
+MAX_SENTENCES = 6
+MAX_CHARS = 730
 # A sentence longer than this (a run-on paragraph without full stops) costs too many tokens.
 MAX_SENTENCE_CHARS = 420
 # How far past a chunk's edge a neighbour is looked for (longer sentences are left out anyway).
