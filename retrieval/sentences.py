@@ -11,8 +11,13 @@ Span = tuple[int, int]
 # The run of end marks is matched only from its first character and without backtracking
 # (possessive quantifiers): otherwise a long run such as "!!!!…" with no sentence start after
 # it is retried from every position, which is quadratic (200 kB of "!" took minutes).
+# Scraped news often glues sentences together: "ministère de la Santé.Six milliards", "jambe."La
+# police". A mark right after two lower-case letters or digits and right before a capitalised
+# word ends a sentence there too; "U.S.A", "Mr.Benn", "ASP.NET", "Node.js" and "am 7.Januar"
+# stay whole (upper case before, an abbreviation, lower case after, an ordinal).
 _BOUNDARY = re.compile(
     r"""(?<![.!?…])[.!?…]++["'”’»)\]]*+(?=\s+["'“‘«(\[¿¡–—-]?\s*[A-ZÀ-ÖØ-ÞĀ-ſΑ-ΩА-Я0-9])"""
+    r"""|(?<=[a-zß-öø-ÿ0-9%]{2})[.!?…]++["”’»)\]]*+(?=["“«]?[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ])"""
     r"""|[。！？]+""",
 )
 # Tokens that end in a period without ending a sentence.
@@ -157,6 +162,11 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Sp
         cursor = p_start
         for match in _BOUNDARY.finditer(text, p_start, p_end):
             stop = match.end()
+            # Glued to the next sentence, a straight quote closes this sentence only when it
+            # holds an open one: in "jambe."La police …" the quote opens the next.
+            glued_quote = text[stop - 1] == '"' and stop < p_end and not text[stop].isspace()
+            if glued_quote and text.count('"', cursor, match.start()) % 2 == 0:
+                stop -= 1
             if (
                 text[match.start()] == "."
                 and match.end() - match.start() == 1

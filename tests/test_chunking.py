@@ -43,6 +43,28 @@ def test_sentences_split_on_punctuation_but_not_abbreviations() -> None:
     ]
 
 
+def test_sentences_glued_without_a_space_are_split_but_names_with_dots_are_not() -> None:
+    # Scraped news joins sentences: a quote must not run from one into the next.
+    text = (
+        "Il passera devant le ministère de la Santé.Six milliards d'euros sont prévus. Le "
+        'requin l\'a saisi à une jambe."La police a été prévenue." Il a dit "je viens."Ensuite '
+        "il est parti. Le PIB baisse de 11%.Le gouvernement attend. Mr.Benn, ASP.NET, Node.js "
+        "et les U.S.A restent entiers, am 17.Januar auch."
+    )
+    sentences = [text[s:e] for s, e in sentence_spans(text)]
+    assert sentences == [
+        "Il passera devant le ministère de la Santé.",
+        "Six milliards d'euros sont prévus.",
+        "Le requin l'a saisi à une jambe.",
+        '"La police a été prévenue."',
+        'Il a dit "je viens."',
+        "Ensuite il est parti.",
+        "Le PIB baisse de 11%.",
+        "Le gouvernement attend.",
+        "Mr.Benn, ASP.NET, Node.js et les U.S.A restent entiers, am 17.Januar auch.",
+    ]
+
+
 def test_german_ordinals_do_not_end_sentences_but_numbers_at_a_sentence_end_do() -> None:
     text = (
         "Tesla starb am 7. Januar 1943 in New York. Im 20. Jahrhundert (5. Rang) war die 2., "
