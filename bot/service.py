@@ -22,6 +22,7 @@ from bot.answering.decision import (
 )
 from bot.answering.extractive import extractive_answer
 from bot.answering.followup import Turn, asks_something_new, standalone_question
+from bot.answering.languages import AskerLanguage, asker_language
 from bot.answering.local_model import ModelFileError
 from bot.answering.question_checks import meaningless_reason
 from bot.answering.refusals import in_asker_language
@@ -196,10 +197,12 @@ class NewsService:
         search_query: str | None = None,
         said: str = "",
         judged_hits: Sequence[Hit] | None = None,
+        asked: AskerLanguage | None = None,
     ) -> Answer:
         """The extractive answer to `question` from `hits`, with the configured refusal level;
         `said`: the conversation's earlier answers, not quoted again as context; `judged_hits`:
-        the hits that decide whether to answer, when they differ (`extractive_answer`)."""
+        the hits that decide whether to answer, when they differ (`extractive_answer`);
+        `asked`: the asker's language, when already guessed."""
         decider = self.decider
         calibrated = isinstance(decider, CalibratedDecider)
         return extractive_answer(
@@ -213,6 +216,7 @@ class NewsService:
             search_query=search_query,
             said=said,
             judged_hits=judged_hits,
+            asked=asked,
         )
 
     # --- asking ----------------------------------------------------------------------------
@@ -270,12 +274,14 @@ class NewsService:
                 f"Nothing is ingested yet in {names}. Add articles first, e.g. "
                 "`newsbot ingest samples/` or `newsbot ingest https://example.com/article`."
             )
+        # One guess of the asker's language, for the decision, the reader and a refusal.
+        asked = asker_language(question)
         reason = meaningless_reason(question)
         if reason is not None:
             # Nothing to search for: refused before any search (and before any reader).
             answer = Answer(question=question, answer=REFUSAL, abstained=True, notes=[reason])
             answer.timings_ms = {"total": round((time.perf_counter() - started) * 1000, 1)}
-            return in_asker_language(answer)
+            return in_asker_language(answer, asked)
         rewriter = reader or generator
         if rewriter is not None and history:
             query = rewriter.rewrite(question, history)
@@ -306,9 +312,10 @@ class NewsService:
             query if query != question else None,
             said,
             judged_hits=hits if answer_hits is not hits else None,
+            asked=asked,
         )
         if reader is not None:
-            answer = self._read(question, hits, answer, reader, started, on_token, on_quote)
+            answer = self._read(question, hits, answer, reader, started, on_token, on_quote, asked)
         elif reader_problem is not None:
             answer.mode = "extractive-fallback"
             answer.notes.append(reader_problem + "; showing quoted sentences instead")
@@ -321,7 +328,7 @@ class NewsService:
         answer.timings_ms = {k: round(v, 1) for k, v in timings.items()}
         if query != question:
             answer.search_query = query
-        return in_asker_language(date_answer(with_also_in(answer, stores)))
+        return in_asker_language(date_answer(with_also_in(answer, stores)), asked)
 
     def _read(
         self,
@@ -332,6 +339,7 @@ class NewsService:
         started: float,
         on_token: Callable[[str], None] | None,
         on_quote: Callable[[Answer], None] | None,
+        asked: AskerLanguage,
     ) -> Answer:
         """Show the closest quote at once, then the reader's written answer."""
         # Below the floor the evidence is far off: refused without asking the reader.
@@ -341,6 +349,7 @@ class NewsService:
             min(self.reader_floor, self.abstain_threshold),
             self.settings.answer_sentences,
             passage_chars=self.settings.passage_chars,
+            asked=asked,
         )
         if draft.abstained:
             note = "no sentence is close enough to the question, so the reader was not asked"
@@ -351,7 +360,7 @@ class NewsService:
                 on_quote(draft)
             except Exception:
                 log.exception("showing the quote failed; the written answer continues")
-        answer = reader.read(question, hits, extractive, on_token=on_token)
+        answer = reader.read(question, hits, extractive, on_token=on_token, asked=asked)
         answer.timings_ms["first_output"] = first_output
         return answer
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
@@ -60,6 +60,28 @@ def detect_language(text: str) -> str:
     return code
 
 
+def language_ranking(text: str) -> tuple[tuple[str, float], ...]:
+    """Every language the model knows for `text`, likeliest first, as (ISO 639-1 code, share);
+    empty when the text has too few letters to tell."""
+    sample = text[:MAX_CHARS]
+    if sum(ch.isalpha() for ch in sample) < MIN_LETTERS:
+        return ()
+    return tuple(
+        (_TO_ISO_639_1.get(code, code), share) for code, share in _get_identifier().rank(sample)
+    )
+
+
+def best_among(
+    ranking: Sequence[tuple[str, float]], languages: Collection[str], min_share: float = 0.15
+) -> str:
+    """The likeliest of `languages` in a `language_ranking`, or "und" (see
+    `detect_language_among`)."""
+    for code, share in ranking:
+        if code in languages:
+            return code if share >= min_share else UNDETERMINED
+    return UNDETERMINED
+
+
 def detect_language_among(text: str, languages: Collection[str], min_share: float = 0.15) -> str:
     """The most likely of `languages` for a short text, or "und".
 
@@ -68,11 +90,4 @@ def detect_language_among(text: str, languages: Collection[str], min_share: floa
     languages a caller can use, the best is right far more often than the unconstrained guess;
     one with no real share ("北朝鮮は…" is Japanese, 0.00 for all of them) is none of them.
     """
-    sample = text[:MAX_CHARS]
-    if sum(ch.isalpha() for ch in sample) < MIN_LETTERS:
-        return UNDETERMINED
-    for code, share in _get_identifier().rank(sample):
-        code = _TO_ISO_639_1.get(code, code)
-        if code in languages:
-            return code if share >= min_share else UNDETERMINED
-    return UNDETERMINED
+    return best_among(language_ranking(text), languages, min_share)

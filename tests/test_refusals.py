@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.answering.answer import REFUSAL, Answer
-from bot.answering.reader import LANGUAGES
+from bot.answering.languages import asker_language
+from bot.answering.reader import question_language
 from bot.answering.refusals import REFUSALS, in_asker_language, refusal_for
 
 
@@ -38,8 +39,17 @@ def test_a_question_whose_language_does_not_tell_gets_english(question: str) -> 
     assert refusal_for(question) == REFUSAL
 
 
-def test_every_language_the_reader_writes_has_a_refusal() -> None:
-    assert set(REFUSALS) == set(LANGUAGES)
+def test_one_guess_of_the_askers_language_serves_refusal_reader_and_decision() -> None:
+    german = asker_language("Wie alt ist die nordkoreanische Außenministerin?")
+    assert refusal_for("", german) == REFUSALS["de"]
+    assert question_language("", german) == "German"
+    assert german.among({"de", "fr", "ru"}) == "de"
+    # Russian is no language the bot answers in, yet the decision still reads that a Russian
+    # question shares the language of Russian news.
+    russian = asker_language("Сколько пожарных тушили пожар на складе в Подольске?")
+    assert refusal_for("", russian) == REFUSAL
+    assert question_language("", russian) == "English"
+    assert russian.among({"en", "fr", "ru"}) == "ru"
 
 
 def test_only_refusals_are_translated() -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from bot.answering.answer import REFUSAL, Answer, Citation
 from bot.answering.decision import Decider, ThresholdDecider
 from bot.answering.features import question_features
+from bot.answering.languages import AskerLanguage, asker_language
 from bot.answering.question_checks import meaningless_reason
 from retrieval.search import Hit, SentenceScore
 from retrieval.sentences import Span, sentence_spans
@@ -193,6 +194,7 @@ def extractive_answer(
     search_query: str | None = None,
     said: str = "",
     judged_hits: Sequence[Hit] | None = None,
+    asked: AskerLanguage | None = None,
 ) -> Answer:
     """The best sentences as the answer, each citing the passage around it; or a refusal.
 
@@ -203,7 +205,8 @@ def extractive_answer(
     (its earlier answers) the neighbours not to quote again. `judged_hits`, when given, are
     what decides whether to answer (a follow-up's joined search, before its own ask re-scored
     the sentences of `hits`): whether the articles answer is asked of the question with its
-    subject, while the follow-up's own words pick the sentence.
+    subject, while the follow-up's own words pick the sentence. `asked` is the asker's language
+    when the caller already guessed it.
     A second sentence that already lies in the first passage cites that passage again; its
     own passage never repeats text of the first.
     """
@@ -212,12 +215,13 @@ def extractive_answer(
     reason = meaningless_reason(question)
     if reason is not None:
         return _refusal(question, None, [reason])
-    features = question_features(question, hits, terms_from=search_query)
+    asked = asked or asker_language(question)
+    features = question_features(question, hits, terms_from=search_query, asked=asked)
     decision = decider.decide(features, level)
     judged = decision
     if judged_hits is not None:
         judged = decider.decide(
-            question_features(question, judged_hits, terms_from=search_query), level
+            question_features(question, judged_hits, terms_from=search_query, asked=asked), level
         )
     if (
         not judged.answer

@@ -12,10 +12,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.answering.languages import ANSWER_LANGUAGES, AskerLanguage, asker_language
 from bot.answering.question_types import AnswerType, expected_answer_type
-from bot.answering.refusals import REFUSALS
 from bot.answering.sentence_offers import offered_types, question_terms, term_coverage
-from retrieval.language import UNDETERMINED, detect_language_among
+from retrieval.language import UNDETERMINED
 from retrieval.search import Hit, SentenceScore
 
 # Sentences of this many best chunks compete to answer (as before the decision model).
@@ -85,18 +85,17 @@ class QuestionFeatures:
     candidates: list[CandidateFeatures]
 
 
-def question_language(question: str, hits: Sequence[Hit]) -> str:
-    """The question's language among those the bot answers in and those of the hits."""
-    return detect_language_among(question, set(REFUSALS) | {h.chunk.lang for h in hits})
-
-
 def question_features(
-    question: str, hits: Sequence[Hit], terms_from: str | None = None
+    question: str,
+    hits: Sequence[Hit],
+    terms_from: str | None = None,
+    asked: AskerLanguage | None = None,
 ) -> QuestionFeatures:
     """The raw values of the question and of each sentence of the top chunks.
 
     `terms_from` is the text whose names and numbers are looked for (a follow-up's search
     query, which carries the subject); the answer type is always read from `question`.
+    `asked` is the asker's language when already guessed.
     """
     expected = expected_answer_type(question)
     terms = question_terms(terms_from or question)
@@ -107,7 +106,9 @@ def question_features(
     top_by_chunk = max(top, key=lambda h: h.chunk_similarity, default=None)
     # A multilingual embedder scores a question higher against any text in its own language:
     # the same evidence means less when question and sentence share a language.
-    asked_in = question_language(question, top)
+    # Among the bot's languages and the hits' own: a Russian question over Russian news.
+    languages = set(ANSWER_LANGUAGES) | {h.chunk.lang for h in top}
+    asked_in = (asked or asker_language(question)).among(languages)
     candidates: list[CandidateFeatures] = []
     for rank, hit in enumerate(top):
         text = hit.chunk.article_text

@@ -26,6 +26,7 @@ from bot.answering.generation import (
     TokenCallback,
     timed_stream,
 )
+from bot.answering.languages import ANSWER_LANGUAGES, AskerLanguage, asker_language
 from bot.answering.llm import explain_failure
 from bot.answering.question_types import opening_answer_type
 from bot.answering.sentence_offers import (
@@ -46,7 +47,6 @@ from bot.answering.sentence_verification import (
 from bot.answering.verification import TextIndex, cited_numbers, split_sentences, strip_markers
 from bot.settings import Settings
 from prompts import prompt_messages
-from retrieval.language import detect_language_among
 from retrieval.search import Hit
 
 if TYPE_CHECKING:
@@ -55,22 +55,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_WRITTEN_SENTENCES = 3
-LANGUAGES = {
-    "en": "English",
-    "fr": "French",
-    "de": "German",
-    "es": "Spanish",
-    "it": "Italian",
-    "pt": "Portuguese",
-    "nl": "Dutch",
-    "pl": "Polish",
-}
+# The languages the reader writes in, by code: their English names for the prompt.
+LANGUAGES = {code: name for code, (name, _refusal) in ANSWER_LANGUAGES.items()}
 
 
-def question_language(question: str) -> str:
-    """The language to answer in, among those the reader writes; English when a short
-    question does not tell."""
-    return LANGUAGES.get(detect_language_among(question, LANGUAGES), "English")
+def question_language(question: str, asked: AskerLanguage | None = None) -> str:
+    """The language to answer in (`asked`, when already guessed), among those the reader
+    writes; English when a short question does not tell."""
+    return (asked or asker_language(question)).name
 
 
 class Reader:
@@ -92,11 +84,16 @@ class Reader:
     def rewrite(self, question: str, history: Sequence[Turn]) -> str:
         return self._rewriter.rewrite(question, history)
 
-    def messages(self, question: str, evidence: Sequence[EvidenceSentence]) -> list:
+    def messages(
+        self,
+        question: str,
+        evidence: Sequence[EvidenceSentence],
+        asked: AskerLanguage | None = None,
+    ) -> list:
         return self.prompt.format_messages(
             sentences=format_evidence(evidence),
             question=as_data(question),
-            language=question_language(question),
+            language=question_language(question, asked),
         )
 
     def read(
@@ -105,12 +102,14 @@ class Reader:
         hits: Sequence[Hit],
         fallback: Answer,
         on_token: TokenCallback | None = None,
+        asked: AskerLanguage | None = None,
     ) -> Answer:
-        """The written, verified answer; `on_token` gets each verified sentence as it comes."""
+        """The written, verified answer; `on_token` gets each verified sentence as it comes;
+        `asked`: the asker's language, when already guessed."""
         evidence = select_evidence(hits)
         if not evidence:
             return _fall_back(fallback, "no candidate sentence to read")
-        messages = self.messages(question, evidence)
+        messages = self.messages(question, evidence, asked)
         stream = _VerifiedStream(evidence, question, self.settings.passage_chars, on_token)
         started = time.perf_counter()
         meta: dict[str, float] = {}

@@ -1,36 +1,27 @@
 """The refusal, said in the language the question was asked in.
 
 A reader's written answer is in the asker's language; "The articles don't say." to a question
-asked in French or Dutch would be the one English line they get. The languages are those the
-reader writes (`reader.LANGUAGES`). A question whose language a short text cannot tell, and code
-or punctuation, get the English sentence.
+asked in French or Dutch would be the one English line they get. The languages and their
+refusals are `languages.ANSWER_LANGUAGES`, the same the reader writes in.
 """
 
 from __future__ import annotations
 
 from bot.answering.answer import REFUSAL, Answer
-from retrieval.language import detect_language_among
+from bot.answering.languages import ANSWER_LANGUAGES, AskerLanguage, asker_language
 
-REFUSALS = {
-    "en": REFUSAL,
-    "fr": "Les articles ne le disent pas.",
-    "de": "Die Artikel sagen es nicht.",
-    "es": "Los artículos no lo dicen.",
-    "it": "Gli articoli non lo dicono.",
-    "pt": "Os artigos não o dizem.",
-    "nl": "De artikelen zeggen het niet.",
-    "pl": "Artykuły tego nie mówią.",
-}
+REFUSALS = {code: refusal for code, (_name, refusal) in ANSWER_LANGUAGES.items()}
 
 
-def refusal_for(question: str) -> str:
-    """The refusal in the question's language; English when a short question does not tell."""
-    return REFUSALS.get(detect_language_among(question, REFUSALS), REFUSAL)
+def refusal_for(question: str, asked: AskerLanguage | None = None) -> str:
+    """The refusal in the question's language (`asked`, when already guessed); English when a
+    short question does not tell."""
+    return (asked or asker_language(question)).refusal
 
 
-def in_asker_language(answer: Answer) -> Answer:
+def in_asker_language(answer: Answer, asked: AskerLanguage | None = None) -> Answer:
     """`answer` with its refusal in the asker's language; any other answer unchanged."""
     if not answer.abstained or answer.answer != REFUSAL:
         return answer
-    said = refusal_for(answer.question)
+    said = refusal_for(answer.question, asked)
     return answer if said == REFUSAL else answer.model_copy(update={"answer": said})
