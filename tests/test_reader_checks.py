@@ -113,6 +113,21 @@ def test_a_changed_number_is_caught() -> None:
     assert "'54' not in" in answer.notes[-1] and not streamed
 
 
+def test_names_in_cyrillic_sources_support_their_latin_spelling_and_no_other() -> None:
+    text = (
+        "Пожар на складе в Подольске\n"
+        "В субботу в Подольске загорелся склад компании Зеленского. На месте работали 120 "
+        "пожарных."
+    )
+    evidence = select_evidence(hits_for(text))
+    fire = id_of(evidence, "загорелся")
+    right = check_answer(f"A warehouse of Zelensky's company burned in Podolsk [{fire}].", evidence)
+    assert [s.status for s in right.sentences] == ["verified"]
+    wrong = check_answer(f"A warehouse burned in Smolensk [{fire}].", evidence)
+    assert [s.status for s in wrong.sentences] == ["dropped"]
+    assert "Smolensk" in (wrong.sentences[0].problem or "")
+
+
 def test_a_number_the_article_spells_out_supports_the_same_number_in_digits() -> None:
     # "dureront deux ans": the model writes "2 years"; a changed number is still caught.
     evidence = select_evidence(hits_for(LYON_FR))

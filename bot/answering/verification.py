@@ -92,10 +92,48 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
+# Cyrillic and Greek letters (folded: lower case, breves and accents gone) in Latin, so that
+# "Podolsk" is found in "в Подольске" and "Zelensky" in "Зеленский": news in Russian,
+# Ukrainian, Bulgarian, Serbian or Greek names people as an English answer spells them.
+_TO_LATIN = str.maketrans(
+    {
+        **dict(
+            zip(
+                "абвгдезийклмнопрстуфыэіїґјўαβγδεζηικλμνξοπρσςτυφω",
+                "abvgdeziiklmnoprstufyeiigjuavgdeziiklmnxoprsstyfo",
+                strict=True,
+            )
+        ),
+        **{
+            "ж": "zh",
+            "х": "kh",
+            "ц": "ts",
+            "ч": "ch",
+            "ш": "sh",
+            "щ": "shch",
+            "ъ": "",
+            "ь": "",
+            "ю": "yu",
+            "я": "ya",
+            "є": "ye",
+            "ђ": "dj",
+            "љ": "lj",
+            "њ": "nj",
+            "ћ": "c",
+            "џ": "dz",
+            "θ": "th",
+            "χ": "ch",
+            "ψ": "ps",
+        },
+    }
+)
+
+
 @lru_cache(maxsize=8192)
 def _soften(folded: str) -> str:
     # Transliterations differ on these letters: "Korea" / "Corée", "Kyiv" / "Kiev".
-    return folded.replace("ph", "f").replace("c", "k").replace("q", "k").replace("y", "i")
+    latin = folded.translate(_TO_LATIN) if not folded.isascii() else folded
+    return latin.replace("ph", "f").replace("c", "k").replace("q", "k").replace("y", "i")
 
 
 def _skeleton(softened: str) -> str:
