@@ -180,3 +180,15 @@ def test_a_short_question_is_answered_in_its_own_language() -> None:
     # A language the reader does not write, and a question too short to tell: English.
     assert question_language("北朝鮮は何人の兵士を派遣したのか？") == "English"
     assert question_language("Who?") == "English"
+
+
+def test_folding_drops_case_accents_and_punctuation_in_every_script() -> None:
+    from bot.answering.question_types import fold
+
+    assert fold("L’armée de la Corée du Nord") == "l armée de la corée du nord".replace("é", "e")
+    assert fold("Straße, ÉCOLE; Ærø!") == "strasse ecole ærø"
+    assert fold("Зелёный Йошкар-Ола") == "зеленыи иошкар ола"
+    assert fold("Ελλάδα — 北朝鮮") == "ελλαδα 北朝鮮"
+    # A character beyond the Basic Multilingual Plane takes the slower path, with the same result.
+    assert fold("Un café 😀 à Zürich") == "un cafe a zurich"
+    assert fold("plain ascii_text, 42") == "plain ascii_text 42"
