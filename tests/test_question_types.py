@@ -103,6 +103,13 @@ def test_sentences_in_italian_portuguese_and_dutch_offer_numbers_and_dates() -> 
     assert "money" in offered_types("Il ponte è costato venti milioni di euro.", "it")
 
 
+def test_numbers_written_against_chinese_japanese_or_korean_words_are_offered() -> None:
+    assert "quantity" in offered_types("共有来自25个国家的600家企业参展。", "zh")
+    assert "quantity" in offered_types("25개 국가에서 600개 기업이 참가했다.", "ko")
+    # In Latin script a number inside a word is a name: "A380", "COVID19".
+    assert "quantity" not in offered_types("Die A380 und COVID19 bleiben.", "de")
+
+
 def test_the_first_question_word_decides() -> None:
     assert expected_answer_type("Who said when the war would end?") == "person"
     assert expected_answer_type("When did the minister say who would pay?") == "date"

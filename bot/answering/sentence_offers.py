@@ -36,9 +36,13 @@ _CALENDAR_NEAR_NUMBER = re.compile(
 _YEAR = re.compile(r"(?<![\d.,])(1[0-9]{3}|20[0-9]{2})(?!\d|[.,]\d)")
 _ORDINAL_DAY = re.compile(r"\b\d{1,2}(st|nd|rd|th|er|e|\.)(?=\s)")
 _NUMERIC_DATE = re.compile(r"\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b")
-# News abbreviates large sums: "£30m", "$2bn", "5k".
+# Chinese, Japanese and Korean write numbers against their words ("来自25个国家的600家企业"):
+# a number there stands alone although a letter touches it.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+# News abbreviates large sums: "£30m", "$2bn", "5k". "A380" and "COVID19" hold no number.
 _NUMBER = re.compile(
-    r"(?<![\w.])\d+(?:[.,\u00a0\u202f ]\d{3})*(?:[.,]\d+)?(?:m|bn|mn|k)?(?!\w)|\d+\s?%"
+    rf"(?<![^\W{_CJK}])(?<!\.)\d+(?:[.,\u00a0\u202f ]\d{{3}})*(?:[.,]\d+)?(?:m|bn|mn|k)?"
+    rf"(?![^\W{_CJK}])|\d+\s?%"
 )
 # Number words (folded) that state a quantity without digits. Vague plurals ("thousands of",
 # "des milliers de") are left out: they tell that there are many, not how many.
