@@ -16,6 +16,7 @@ from bot.answering.decision import (
     model_file_name,
     type_offer_index,
 )
+from bot.answering.extractive import extractive_answer
 from bot.answering.features import DECISION_FEATURES, RANKER_FEATURES, question_features
 from bot.service import NewsService
 from bot.settings import Settings
@@ -287,3 +288,44 @@ def test_the_decision_is_taken_on_the_sentence_the_user_is_shown() -> None:
     judged = decision_vector(features.values, number, margin)
     # ... and it is the number's sentence whose probability decides.
     assert decision.confidence == pytest.approx(sigmoid(decider.decision.logit(judged)))
+
+
+def test_a_follow_up_reads_each_sentence_once_for_both_of_its_passes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A follow-up's own ask picks the sentence and its joined search decides: the same chunks
+    # with other similarities. What a sentence offers is read once for both.
+    from bot.answering import features
+
+    text = "Jusqu'à 8000 soldats ont été déployés. Ils ont été formés à l'artillerie en juin."
+    spans = [(0, 38), (39, len(text))]
+    record = ChunkRecord("c-1", "a", 0, len(text), text, "a.txt", "A", None, None, "fr")
+    asked = Hit(
+        record,
+        "news",
+        0.85,
+        [SentenceScore(s, e, 0.80 + i / 100) for i, (s, e) in enumerate(spans)],
+    )
+    joined = Hit(
+        record,
+        "news",
+        0.86,
+        [SentenceScore(s, e, 0.84 - i / 100) for i, (s, e) in enumerate(spans)],
+    )
+    read: list[str] = []
+    real = features.offered_types
+
+    def counted(text: str, *args: object, **kwargs: object) -> frozenset[str]:
+        read.append(text)
+        return real(text, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(features, "offered_types", counted)
+    answer = extractive_answer(
+        "And when were they trained?",
+        [asked],
+        0.5,
+        search_query="How many North Korean troops are in Kursk? And when were they trained?",
+        judged_hits=[joined],
+    )
+    assert not answer.abstained
+    assert sorted(read) == sorted(text[s:e] for s, e in spans)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from bot.answering.answer import REFUSAL, Answer, Citation
 from bot.answering.decision import Decider, ThresholdDecider
-from bot.answering.features import question_features
+from bot.answering.features import TextReadings, question_features
 from bot.answering.languages import AskerLanguage, asker_language
 from bot.answering.question_checks import meaningless_reason
 from retrieval.search import Hit, SentenceScore
@@ -216,12 +216,13 @@ def extractive_answer(
     if reason is not None:
         return _refusal(question, None, [reason])
     asked = asked or asker_language(question)
-    features = question_features(question, hits, terms_from=search_query, asked=asked)
+    readings = TextReadings.of(search_query or question)
+    features = question_features(question, hits, search_query, asked, readings)
     decision = decider.decide(features, level)
     judged = decision
     if judged_hits is not None:
         judged = decider.decide(
-            question_features(question, judged_hits, terms_from=search_query, asked=asked), level
+            question_features(question, judged_hits, search_query, asked, readings), level
         )
     if (
         not judged.answer

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.answering.languages import ANSWER_LANGUAGES, AskerLanguage, asker_language
 from bot.answering.question_types import AnswerType, expected_answer_type
@@ -85,20 +85,53 @@ class QuestionFeatures:
     candidates: list[CandidateFeatures]
 
 
+@dataclass
+class TextReadings:
+    """A question's names and numbers read in texts: the answer types a sentence offers and the
+    share of the terms a text holds.
+
+    They depend on the text and the terms only, not on any similarity. A follow-up reads the
+    same chunks twice (its own ask picks the sentence, the joined search decides), and this is
+    most of the features' time, so both passes share one `TextReadings`.
+    """
+
+    terms: list[str]
+    _offers: dict[tuple[str, str], frozenset[AnswerType]] = field(default_factory=dict)
+    _coverage: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, terms_from: str) -> TextReadings:
+        return cls(question_terms(terms_from))
+
+    def offers(self, text: str, lang: str) -> frozenset[AnswerType]:
+        key = (text, lang)
+        if key not in self._offers:
+            self._offers[key] = offered_types(text, lang, self.terms)
+        return self._offers[key]
+
+    def coverage(self, text: str) -> float:
+        if text not in self._coverage:
+            self._coverage[text] = term_coverage(self.terms, text)
+        return self._coverage[text]
+
+
 def question_features(
     question: str,
     hits: Sequence[Hit],
     terms_from: str | None = None,
     asked: AskerLanguage | None = None,
+    readings: TextReadings | None = None,
 ) -> QuestionFeatures:
     """The raw values of the question and of each sentence of the top chunks.
 
     `terms_from` is the text whose names and numbers are looked for (a follow-up's search
     query, which carries the subject); the answer type is always read from `question`.
-    `asked` is the asker's language when already guessed.
+    `asked` is the asker's language when already guessed; `readings`, the terms already read
+    in these texts by another pass over them (made from `terms_from`).
     """
     expected = expected_answer_type(question)
-    terms = question_terms(terms_from or question)
+    readings = readings or TextReadings.of(terms_from or question)
+    terms = readings.terms
     top = list(hits[:TOP_CHUNKS])
     best_lexical = max((h.lexical_score or 0.0 for h in top), default=0.0) or 1.0
     best_chunk = max((h.chunk_similarity for h in top), default=0.0)
@@ -112,13 +145,13 @@ def question_features(
     candidates: list[CandidateFeatures] = []
     for rank, hit in enumerate(top):
         text = hit.chunk.article_text
-        chunk_coverage = term_coverage(terms, text[hit.chunk.start : hit.chunk.end])
+        chunk_coverage = readings.coverage(text[hit.chunk.start : hit.chunk.end])
         best_in_chunk = max((s.similarity for s in hit.sentences), default=0.0)
         for sentence in hit.sentences:
             quote = text[sentence.start : sentence.end]
             if asks(quote):
                 continue
-            offers = offered_types(quote, hit.chunk.lang, terms)
+            offers = readings.offers(quote, hit.chunk.lang)
             candidates.append(
                 CandidateFeatures(
                     hit,
@@ -131,7 +164,7 @@ def question_features(
                         "chunk_sim_gap": hit.chunk_similarity - best_chunk,
                         "type_match": float(expected in offers),
                         "type_missing": float(expected != "other" and expected not in offers),
-                        "terms_in_sentence": term_coverage(terms, quote),
+                        "terms_in_sentence": readings.coverage(quote),
                         "terms_in_chunk": chunk_coverage,
                         "lexical": (hit.lexical_score or 0.0) / best_lexical,
                         "top_chunk": float(rank == 0),
