@@ -10,6 +10,7 @@ from functools import cached_property, lru_cache
 
 from bot.answering.answer import REFUSAL
 from bot.answering.number_words import spelled_numbers
+from bot.answering.question_types import without_marks
 
 # [1], [1][2], [1, 2] and [1; 2] all cite.
 _MARKER = re.compile(r"\[\s*(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\s*\]")
@@ -88,8 +89,7 @@ def fold(text: str) -> str:
     """Case- and accent-insensitive form: "Corée" -> "coree"."""
     if text.isascii():
         return text.casefold()
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    return without_marks(unicodedata.normalize("NFKD", text)).casefold()
 
 
 # Cyrillic and Greek letters (folded: lower case, breves and accents gone) in Latin, so that
