@@ -366,6 +366,8 @@ class PipelineAnswer:
     citations: list[CitedQuote]
     latency_ms: float
     evidence: float | None = None
+    # The extractive decision's probability that the articles answer (Answer.confidence).
+    confidence: float | None = None
     # Time spent choosing the answer after the search (newsbot's `timings_ms["answer"]`).
     answer_ms: float | None = None
     # With the reader: how the answer was made, when something was first shown, and how many
@@ -399,6 +401,7 @@ class QuestionOutcome:
     first_quote: str | None
     evidence: float | None
     latency_ms: float
+    confidence: float | None = None
     answer_ms: float | None = None
     mode: str = "extractive"
     answer: str | None = None
@@ -469,6 +472,7 @@ def score_answer(
         first_source=first.source if first else None,
         first_quote=first.quote if first else None,
         evidence=answer.evidence,
+        confidence=answer.confidence,
         latency_ms=round(answer.latency_ms, 1),
         answer_ms=answer.answer_ms,
         mode=answer.mode,
@@ -705,6 +709,7 @@ class NewsbotPipeline:
             ],
             latency_ms=latency,
             evidence=answer.citations[0].score if answer.citations else None,
+            confidence=answer.confidence,
             answer_ms=answer.timings_ms.get("answer"),
             mode=answer.mode,
             first_output_ms=timings.get("first_output", latency),
