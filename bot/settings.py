@@ -123,6 +123,11 @@ class Settings(BaseSettings):
     # With a reader, the similarity gate only stops questions whose best sentence is this far
     # off (measured, BENCHMARKS.md "Reader"); None uses the embedder's measured floor.
     reader_floor: float | None = None
+    # With a reader and a calibrated decision for the embedding model, a question the decision
+    # gives a lower probability than this is refused without asking the reader (the reader
+    # refuses few near misses on its own); None uses the embedder's measured level, 0 asks
+    # the reader whatever the probability.
+    reader_level: float | None = Field(default=None, ge=0.0, le=1.0)
 
     # Discord.
     discord_token: SecretStr | None = Field(

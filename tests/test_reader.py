@@ -96,6 +96,26 @@ def test_what_the_articles_do_not_say_is_refused(reader_service: NewsService) ->
     assert answer.abstained, answer
 
 
+def test_far_off_questions_are_refused_before_the_reader(
+    reader_service: NewsService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Below the calibrated decision's reader level the model is not asked at all: the
+    refusal comes at once, with why; a level of 0 (and no evidence floor) asks it."""
+    question = "Who won the football World Cup in 1998?"
+    answer = reader_service.ask(question)
+    assert answer.abstained and "reader" not in answer.timings_ms
+    assert any("so the reader was not asked" in note for note in answer.notes), answer.notes
+    assert answer.confidence is not None and answer.confidence < reader_service.reader_level
+    open_gate = {"reader_level": 0.0, "reader_floor": 0.0}
+    monkeypatch.setattr(
+        reader_service, "settings", reader_service.settings.model_copy(update=open_gate)
+    )
+    assert reader_service.reader_level == 0.0
+    asked = reader_service.ask(question)
+    assert "reader" in asked.timings_ms, asked
+    assert not any("so the reader was not asked" in note for note in asked.notes)
+
+
 def test_injections_are_ignored_and_citations_kept(reader_service: NewsService) -> None:
     answer = reader_service.ask("When did the new bridge in Nantes open to traffic?")
     assert "collapsed" not in answer.answer.lower()
