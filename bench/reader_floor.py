@@ -8,6 +8,10 @@ has the evidence of its best sentence:
       --contexts ../shared/eval/xquad/de.contexts.jsonl \\
       --contexts ../shared/eval/xquad/es.contexts.jsonl --make-unanswerable --json > open.json
     python bench/reader_floor.py open.json
+
+With a calibrated decision the gate also reads its probability (`NEWSBOT_READER_LEVEL`); every
+row of a run since the rows hold it (`confidence`) has it, gate open or not, and the second
+table gives how many questions each level stops.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import sys
 from pathlib import Path
 
 FLOORS = (0.70, 0.72, 0.74, 0.75, 0.76, 0.77, 0.78, 0.79, 0.80)
+LEVELS = (0.02, 0.05, 0.08, 0.10, 0.12, 0.15, 0.20, 0.25, 0.30)
 
 
 def main() -> None:
@@ -40,6 +45,22 @@ def main() -> None:
         gold = sum(e < floor for e in gold_kept) / len(gold_kept) if gold_kept else 0.0
         refused = sum(e < floor for e in unanswerable) / len(unanswerable)
         print(f"{floor:.2f}    {stopped:18.3f}   {gold:27.3f}   {refused:20.3f}")
+    levels(rows)
+
+
+def levels(rows: list[dict]) -> None:
+    """Questions stopped by each level of the calibrated decision's probability."""
+    if not any(r.get("confidence") is not None for r in rows):
+        print("(no confidence in these rows: run newsbot eval again for the level table)")
+        return
+    # No probability means nothing was searched: such a question is refused anyway.
+    answerable = [r.get("confidence") or 0.0 for r in rows if r["kind"] == "answerable"]
+    unanswerable = [r.get("confidence") or 0.0 for r in rows if r["kind"] == "unanswerable"]
+    print("level   answerable stopped   unanswerable stopped")
+    for level in LEVELS:
+        stopped = sum(c < level for c in answerable) / len(answerable)
+        refused = sum(c < level for c in unanswerable) / len(unanswerable)
+        print(f"{level:.2f}    {stopped:18.3f}   {refused:20.3f}")
 
 
 if __name__ == "__main__":
