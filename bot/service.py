@@ -174,6 +174,7 @@ class NewsService:
                     make_chat_model(self.settings, self.settings.llm_answer_tokens),
                     self.settings,
                     rewrite_model=make_chat_model(self.settings, REWRITE_MAX_TOKENS),
+                    embeddings=self.embeddings,
                 )
             return self._reader
 

@@ -21,18 +21,19 @@ from bot.answering.reader import CitationBuilder, Reader
 from bot.answering.sentence_verification import check_answer
 from bot.settings import Settings
 from retrieval.catalog import ChunkRecord
+from retrieval.embedding_cache import CachedEmbeddings
 from retrieval.search import Hit, SentenceScore
 from retrieval.sentences import sentence_spans
-from tests.conftest import SAMPLE
+from tests.conftest import SAMPLE, make_service
 from tests.reader_fixtures import GRAZ_DE, LYON_FR, NANTES_INJECTION
 
 
-def hits_for(text: str, source: str = "a.txt") -> list[Hit]:
+def hits_for(text: str, source: str = "a.txt", lang: str = "xx") -> list[Hit]:
     """One chunk holding the whole article; later sentences score lower, as in a search.
     Its title is its first line, as loading a text file gives it."""
     title = text.strip().splitlines()[0]
     record = ChunkRecord(
-        f"c-{source}", source, 0, len(text), text, source, title, None, "2024-11-05", "xx"
+        f"c-{source}", source, 0, len(text), text, source, title, None, "2024-11-05", lang
     )
     spans = sentence_spans(text, 0, len(text))
     sentences = [SentenceScore(s, e, 0.9 - 0.001 * i) for i, (s, e) in enumerate(spans)]
@@ -338,6 +339,86 @@ def test_right_sentences_stay_and_wrong_ones_go() -> None:
     assert answer.answer == "Graz will buy 45 new trams [1]. They cost 310 million euros [2]."
     assert "dropped 1 unsupported sentence(s)" in answer.notes[-1] and "Nagl" in answer.notes[-1]
     assert streamed == ["Graz will buy 45 new trams [1].", " They cost 310 million euros [2]."]
+
+
+@pytest.fixture(scope="module")
+def embeddings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CachedEmbeddings]:
+    service = make_service(tmp_path_factory.mktemp("meaning") / "data")
+    yield service.embeddings
+    service.close()
+
+
+# A sentence in French and one in Spanish, and English renderings of them with no number or
+# name: right ones, and ones that say something else in the question's words.
+RENDERINGS = [
+    (
+        "Le maire a fermé le pont parce que des fissures sont apparues dans les piliers.",
+        "Why did the mayor close the bridge?",
+        "The mayor closed the bridge because cracks appeared in its pillars [1].",
+        [
+            "The mayor closed the bridge because of a strike [1].",
+            "The mayor closed the bridge for repairs to the road [1].",
+        ],
+    ),
+    (
+        "Las nuevas normas obligan a las tiendas a cobrar las bolsas de plástico.",
+        "What do the new rules require of shops?",
+        "The new rules require shops to charge for plastic bags [1].",
+        [
+            "The new rules require shops to open later in the morning [1].",
+            "The new rules require shops to hire more staff [1].",
+        ],
+    ),
+]
+
+
+@pytest.mark.parametrize(("source", "question", "right", "wrong"), RENDERINGS)
+def test_a_sentence_without_names_is_checked_by_meaning_across_languages(
+    embeddings: CachedEmbeddings, source: str, question: str, right: str, wrong: list[str]
+) -> None:
+    """An English rendering of a French or Spanish sentence shares almost no words with it:
+    by words alone it is dropped; read by meaning it is kept, and what the source does not
+    say is still dropped."""
+    text = f"Title\n\n{source}"
+    evidence = select_evidence(hits_for(text))
+    source_id = id_of(evidence, source[:20])
+    right = right.replace("[1]", f"[{source_id}]")
+    wrong = [claim.replace("[1]", f"[{source_id}]") for claim in wrong]
+    by_words = check_answer(right, evidence, question)
+    assert [s.status for s in by_words.sentences] == ["dropped"]
+
+    reader = Reader(Scripted(reply=right), Settings(), embeddings=embeddings)
+    fallback = Answer(question=question, answer="quoted fallback", abstained=False)
+    answer = reader.read(question, hits_for(text), fallback)
+    assert answer.mode == "generated", answer.notes
+    assert answer.citations[0].quote.strip().endswith(source)
+    for claim in wrong:
+        reader = Reader(Scripted(reply=claim), Settings(), embeddings=embeddings)
+        answer = reader.read(question, hits_for(text), fallback)
+        assert answer.mode == "extractive-fallback", (claim, answer.answer)
+        assert "shares too few words" in answer.notes[-1]
+
+
+def test_a_sentence_copied_in_the_sources_language_is_not_a_written_answer() -> None:
+    """Asked in English, the model copied the German sentence: the quote shows it already,
+    so the written answer falls back to it. Asked in German, the same reply is the answer."""
+    hits = hits_for(GRAZ_DE, lang="de")
+    trams = id_of(select_evidence(hits), "45 neue")
+    reply = f"Der Gemeinderat von Graz hat beschlossen, 45 neue Straßenbahnen zu kaufen [{trams}]."
+    fallback = Answer(question="?", answer="quoted fallback", abstained=False)
+    for question, mode in (
+        ("How many new trams will Graz buy?", "extractive-fallback"),
+        ("Wie viele neue Straßenbahnen kauft Graz?", "generated"),
+    ):
+        streamed: list[str] = []
+        answer = Reader(Scripted(reply=reply), Settings()).read(
+            question, hits, fallback, on_token=streamed.append
+        )
+        assert answer.mode == mode, (question, answer.notes)
+        if mode == "generated":
+            assert "45" in answer.answer and streamed == [answer.answer]
+        else:
+            assert "source's language (de)" in answer.notes[-1] and not streamed
 
 
 def test_nonexistent_ids_garbage_and_refusals() -> None:

@@ -28,6 +28,7 @@ from bot.answering.generation import (
 )
 from bot.answering.languages import ANSWER_LANGUAGES, AskerLanguage, asker_language
 from bot.answering.llm import explain_failure
+from bot.answering.meaning_support import MeaningSupport
 from bot.answering.question_types import opening_answer_type
 from bot.answering.sentence_offers import (
     adds_to_question,
@@ -52,6 +53,8 @@ from retrieval.search import Hit
 if TYPE_CHECKING:
     from langchain_core.language_models.chat_models import BaseChatModel
 
+    from retrieval.embedding_cache import CachedEmbeddings
+
 log = logging.getLogger(__name__)
 
 MAX_WRITTEN_SENTENCES = 3
@@ -74,9 +77,12 @@ class Reader:
         settings: Settings,
         *,
         rewrite_model: BaseChatModel | None = None,
+        embeddings: CachedEmbeddings | None = None,
     ) -> None:
         self.model = model
         self.settings = settings
+        # The search's embedding model, to check by meaning what names no number or name.
+        self.embeddings = embeddings
         self.prompt = ChatPromptTemplate.from_messages(prompt_messages("reader.md"))
         # Follow-ups are rewritten with today's rewrite prompt, by the same model.
         self._rewriter = AnswerGenerator(model, settings, rewrite_model=rewrite_model)
@@ -110,7 +116,13 @@ class Reader:
         if not evidence:
             return _fall_back(fallback, "no candidate sentence to read")
         messages = self.messages(question, evidence, asked)
-        stream = _VerifiedStream(evidence, question, self.settings.passage_chars, on_token)
+        meaning = None
+        if self.embeddings is not None:
+            meaning = MeaningSupport(self.embeddings, question, evidence)
+        language = (asked or asker_language(question)).code
+        stream = _VerifiedStream(
+            evidence, question, self.settings.passage_chars, on_token, meaning, language
+        )
         started = time.perf_counter()
         meta: dict[str, float] = {}
         try:
@@ -125,6 +137,8 @@ class Reader:
         check = check_reply(stream.text, stream.index)
         answer = self._assemble(question, check, stream, fallback, len(evidence))
         answer.timings_ms.update(reader=round(read_ms, 1), **meta)
+        # The extractive decision's probability stays beside the written answer.
+        answer.confidence = fallback.confidence
         return answer
 
     def _stream(self, messages: list, stream: _VerifiedStream, meta: dict[str, float]) -> bool:
@@ -298,9 +312,11 @@ class _VerifiedStream:
         question: str,
         passage_chars: int,
         on_token: TokenCallback | None,
+        meaning: MeaningSupport | None = None,
+        language: str | None = None,
     ) -> None:
         self.evidence = list(evidence)
-        self.index = EvidenceIndex(evidence, question)
+        self.index = EvidenceIndex(evidence, question, meaning, language)
         self.builder = CitationBuilder(evidence, passage_chars)
         self.on_token = on_token
         self.parts: list[str] = []

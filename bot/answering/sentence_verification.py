@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.answering.evidence import EvidenceSentence
+from bot.answering.meaning_support import MeaningSupport
 from bot.answering.number_binding import unbound_numbers
 from bot.answering.verification import (
     Claims,
@@ -93,8 +94,19 @@ class EvidenceIndex:
     about a 2004 exhibition because another given sentence names Marconi.
     """
 
-    def __init__(self, sentences: Sequence[EvidenceSentence], question: str = "") -> None:
+    def __init__(
+        self,
+        sentences: Sequence[EvidenceSentence],
+        question: str = "",
+        meaning: MeaningSupport | None = None,
+        language: str | None = None,
+    ) -> None:
         self.by_id = {s.id: s for s in sentences}
+        # The asker's language: a sentence left in its source's language was copied, not
+        # written for the asker (`check_sentence`).
+        self.language = language
+        # Reads by meaning what a sentence with no number or name says (meaning_support.py).
+        self.meaning = meaning
         self.index = {s.id: TextIndex(s.text) for s in sentences}
         given = TextIndex.merge(self.index.values())
         # The question's names that the given sentences speak of: its subject here.
@@ -191,7 +203,12 @@ def check_reply(text: str, evidence: EvidenceIndex) -> ReadCheck:
 
 def check_sentence(text: str, cited: tuple[int, ...], evidence: EvidenceIndex) -> WrittenSentence:
     checked = _check_claims(text, cited, evidence)
-    if checked.status == "dropped" or evidence.about_subject(checked.support):
+    if checked.status == "dropped":
+        return checked
+    copied = _copied_language(checked, evidence)
+    if copied is not None:
+        return copied
+    if evidence.about_subject(checked.support):
         return checked
     # Only a sentence that names the subject is held to it ("It was 1985 [3]" is not).
     named = claims_of(text).names
@@ -227,6 +244,11 @@ def _check_claims(text: str, cited: tuple[int, ...], evidence: EvidenceIndex) ->
     shared = [i for i in usable_cited if evidence.shared_words(words, i) >= need]
     if shared:
         return WrittenSentence(text, cited, "verified", tuple(shared))
+    if evidence.meaning is not None and usable_cited:
+        # Across languages few words are shared: the cited sentence may still say it.
+        rendered = evidence.meaning.supporting(text, usable_cited)
+        if rendered:
+            return WrittenSentence(text, cited, "verified", rendered)
     if not cited:
         # Shared words alone are too weak to pick a source the model did not name.
         return WrittenSentence(text, cited, "dropped", problem="cites no sentence")
@@ -234,6 +256,24 @@ def _check_claims(text: str, cited: tuple[int, ...], evidence: EvidenceIndex) ->
     if best is not None and evidence.shared_words(words, best) >= need:
         return WrittenSentence(text, cited, "reattributed", (best,))
     return WrittenSentence(text, cited, "dropped", problem="shares too few words with its sources")
+
+
+def _copied_language(sentence: WrittenSentence, evidence: EvidenceIndex) -> WrittenSentence | None:
+    """The sentence, dropped, when it is in its sources' language rather than the asker's.
+
+    The model sometimes copies a German or Spanish sentence instead of answering in English;
+    the quote already shows that sentence, and a written answer is for the asker to read.
+    """
+    if evidence.language is None:
+        return None
+    code = detect_language(sentence.text)
+    if code in ("und", evidence.language):
+        return None
+    sources = {evidence.by_id[i].hit.chunk.lang for i in sentence.support}
+    if code not in sources:
+        return None
+    problem = f"is in its source's language ({code}), not the asker's ({evidence.language})"
+    return WrittenSentence(sentence.text, sentence.cited, "dropped", problem=problem)
 
 
 def _bound(sentence: WrittenSentence, evidence: EvidenceIndex) -> WrittenSentence:
