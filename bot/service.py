@@ -370,7 +370,8 @@ class NewsService:
         )
         if draft.abstained:
             note = "no sentence is close enough to the question, so the reader was not asked"
-            return draft.model_copy(update={"notes": [note]})
+            # The calibrated decision's probability, not the floor's evidence.
+            return draft.model_copy(update={"notes": [note], "confidence": extractive.confidence})
         level = self.reader_level
         confidence = extractive.confidence
         if level is not None and confidence is not None and confidence < level:
