@@ -73,6 +73,12 @@ def test_marker_after_the_full_stop_stays_with_its_sentence() -> None:
     assert sentences == ["First claim. [1]", "Second claim [2].", "The U.S. view. [3]"]
 
 
+def test_an_initial_does_not_end_a_written_sentence() -> None:
+    # Split at "W.", the name's first half was checked alone and shown as the answer.
+    sentences = split_sentences("Frederick W. Mote thought so [1]. The U.S. Army left [2].")
+    assert sentences == ["Frederick W. Mote thought so [1].", "The U.S. Army left [2]."]
+
+
 def test_supported_cross_language_sentence_is_kept_and_quotes_the_right_sentence(
     passages: list[Passage],
 ) -> None:

@@ -441,12 +441,23 @@ def split_sentences(text: str) -> list[str]:
             piece = piece[leading.end() :]
         if not piece.strip():
             continue
-        if sentences and piece[0].islower() and not sentences[-1].endswith(("!", "?")):
-            # "U.S. troops": an abbreviation, not the end of a sentence.
+        if sentences and (
+            (piece[0].islower() and not sentences[-1].endswith(("!", "?")))
+            or _ends_with_initial(sentences[-1])
+        ):
+            # "U.S. troops", "Frederick W. Mote": an abbreviation or an initial, not the end
+            # of a sentence.
             sentences[-1] = f"{sentences[-1]} {piece}"
         else:
             sentences.append(piece.strip())
     return sentences
+
+
+def _ends_with_initial(text: str) -> bool:
+    """Whether `text` ends with a lone capital and a full stop ("W.", "U.S.")."""
+    if len(text) < 2 or text[-1] != "." or not text[-2].isupper():
+        return False
+    return len(text) == 2 or not text[-3].isalnum()
 
 
 def cited_numbers(sentence: str) -> list[int]:
