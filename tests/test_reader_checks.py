@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from bot.answering import local_model
 from bot.answering.answer import REFUSAL, Answer
 from bot.answering.evidence import EvidenceSentence, format_evidence, select_evidence
 from bot.answering.local_model import ModelConfig, ModelFileError, bundled_model_path, load_model
+from bot.answering.meaning_support import MeaningSupport
 from bot.answering.number_binding import unbound_numbers
 from bot.answering.reader import CitationBuilder, Reader
 from bot.answering.sentence_verification import check_answer
@@ -397,6 +399,9 @@ def test_a_sentence_without_names_is_checked_by_meaning_across_languages(
         answer = reader.read(question, hits_for(text), fallback)
         assert answer.mode == "extractive-fallback", (claim, answer.answer)
         assert "shares too few words" in answer.notes[-1]
+    # Another model's cosines live on another scale: no thresholds measured, no check by meaning.
+    other = SimpleNamespace(model_id="st:all-MiniLM-L6-v2")
+    assert MeaningSupport.measured(other, question, evidence) is None  # type: ignore[arg-type]
 
 
 def test_a_sentence_copied_in_the_sources_language_is_not_a_written_answer() -> None:

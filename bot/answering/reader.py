@@ -118,7 +118,7 @@ class Reader:
         messages = self.messages(question, evidence, asked)
         meaning = None
         if self.embeddings is not None:
-            meaning = MeaningSupport(self.embeddings, question, evidence)
+            meaning = MeaningSupport.measured(self.embeddings, question, evidence)
         language = (asked or asker_language(question)).code
         stream = _VerifiedStream(
             evidence, question, self.settings.passage_chars, on_token, meaning, language
