@@ -36,6 +36,7 @@ from retrieval.embedding_cache import CachedEmbeddings, EmbeddingCache
 from retrieval.ingest import IngestItem, ingest_articles
 from retrieval.loading import LoadFailure, LoadOptions, iter_articles, load_bytes
 from retrieval.recency import prefer_recent
+from retrieval.scripts import same_script
 from retrieval.search import Hit, rescore_sentences, search_hybrid
 from retrieval.store import CollectionStore
 from retrieval.vector_index import open_chroma_client
@@ -374,7 +375,11 @@ class NewsService:
             return draft.model_copy(update={"notes": [note], "confidence": extractive.confidence})
         level = self.reader_level
         confidence = extractive.confidence
-        if level is not None and confidence is not None and confidence < level:
+        # The decision was fitted on questions and passages in one script (English, German,
+        # Spanish). Across scripts its name and number features cannot match ("Podolsk" and
+        # "Подольске"), so its probability says little there: only the floor gates.
+        gated = bool(hits) and same_script(question, hits[0].chunk.text)
+        if level is not None and confidence is not None and confidence < level and gated:
             note = (
                 f"the closest sentences are unlikely to answer (probability {confidence:.2f}, "
                 f"below {level:.2f}), so the reader was not asked"

@@ -117,6 +117,38 @@ def test_far_off_questions_are_refused_before_the_reader(
     assert not any("so the reader was not asked" in note for note in asked.notes)
 
 
+PODOLSK_RU = """Пожар на складе в Подмосковье
+
+В субботу утром в Подольске загорелся склад площадью 5000 квадратных метров. По данным МЧС, на
+месте работали 120 пожарных. Пострадавших нет. Причиной пожара, по предварительным данным,
+стало короткое замыкание.
+"""
+
+
+def test_across_scripts_the_level_does_not_stop_the_reader(
+    reader_service: NewsService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An English question over a Russian article: no name or number of the question can match
+    across scripts, so the decision's probability says little and only the evidence floor
+    gates. With the level set above the question's probability, the reader still answers."""
+    article = tmp_path / "podolsk.ru.txt"
+    article.write_text(PODOLSK_RU, encoding="utf-8")
+    assert reader_service.ingest([str(article)], collection="ru").count("added") == 1
+    high = reader_service.settings.model_copy(update={"reader_level": 0.9})
+    monkeypatch.setattr(reader_service, "settings", high)
+    answer = reader_service.ask(
+        "How many firefighters fought the warehouse fire?", collections=["ru"]
+    )
+    assert answer.confidence is not None and answer.confidence < 0.9, answer
+    assert "reader" in answer.timings_ms, answer.notes
+    if answer.mode == "generated":
+        assert "120" in answer.answer
+        store = reader_service.store("ru")
+        for citation in answer.citations:
+            text = store.catalog.article_text(citation.article_id)
+            assert text is not None and text[citation.start : citation.end] == citation.quote
+
+
 def test_injections_are_ignored_and_citations_kept(reader_service: NewsService) -> None:
     answer = reader_service.ask("When did the new bridge in Nantes open to traffic?")
     assert "collapsed" not in answer.answer.lower()

@@ -1,0 +1,33 @@
+"""The writing system a text is mostly written in: Latin, Cyrillic, Greek, Han, Arabic, ..."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+
+# Enough letters to tell; a text's script is settled within its first few hundred.
+_SAMPLE = 400
+# Japanese mixes kana with the Han characters Chinese writes names in: one family here.
+_FAMILY = {"HIRAGANA": "CJK", "KATAKANA": "CJK"}
+
+
+def dominant_script(text: str) -> str | None:
+    """The script of most of `text`'s letters ("LATIN", "CYRILLIC", "CJK", "HIRAGANA", ...),
+    or None when it has no letters."""
+    counts: Counter[str] = Counter()
+    for ch in text[:_SAMPLE]:
+        if not ch.isalpha():
+            continue
+        if ch.isascii():
+            counts["LATIN"] += 1
+            continue
+        name = unicodedata.name(ch, "")
+        script = name.split(" ", 1)[0] if name else "OTHER"
+        counts[_FAMILY.get(script, script)] += 1
+    return counts.most_common(1)[0][0] if counts else None
+
+
+def same_script(a: str, b: str) -> bool:
+    """Whether two texts are written mostly in one script (True when either has no letters)."""
+    first, second = dominant_script(a), dominant_script(b)
+    return first is None or second is None or first == second
