@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from bot.answering.also_in import with_also_in
-from bot.answering.answer import REFUSAL, Answer
+from bot.answering.answer import Answer
 from bot.answering.dated_answers import date_answer
 from bot.answering.decision import (
     FALLBACK_THRESHOLD,
@@ -20,7 +20,7 @@ from bot.answering.decision import (
     ThresholdDecider,
     load_decider,
 )
-from bot.answering.extractive import extractive_answer
+from bot.answering.extractive import extractive_answer, refusal
 from bot.answering.followup import Turn, asks_something_new, standalone_question
 from bot.answering.languages import AskerLanguage, asker_language
 from bot.answering.local_model import ModelFileError
@@ -298,7 +298,7 @@ class NewsService:
         reason = meaningless_reason(question)
         if reason is not None:
             # Nothing to search for: refused before any search (and before any reader).
-            answer = Answer(question=question, answer=REFUSAL, abstained=True, notes=[reason])
+            answer = refusal(question, None, [reason])
             answer.timings_ms = {"total": round((time.perf_counter() - started) * 1000, 1)}
             return in_asker_language(answer, asked)
         rewriter = reader or generator
@@ -379,13 +379,17 @@ class NewsService:
         # The decision was fitted on questions and passages in one script (English, German,
         # Spanish). Across scripts its name and number features cannot match ("Podolsk" and
         # "Подольске"), so its probability says little there: only the floor gates.
-        gated = bool(hits) and same_script(question, hits[0].chunk.text)
-        if level is not None and confidence is not None and confidence < level and gated:
+        if (
+            level is not None
+            and confidence is not None
+            and confidence < level
+            and same_script(question, hits[0].chunk.text if hits else "")
+        ):
             note = (
                 f"the closest sentences are unlikely to answer (probability {confidence:.2f}, "
                 f"below {level:.2f}), so the reader was not asked"
             )
-            return _refused(question, confidence, note)
+            return refusal(question, confidence, [note])
         first_output = (time.perf_counter() - started) * 1000
         if on_quote is not None:
             try:
@@ -554,9 +558,3 @@ class NewsService:
                     )
                 )
         return infos
-
-
-def _refused(question: str, confidence: float, note: str) -> Answer:
-    return Answer(
-        question=question, answer=REFUSAL, abstained=True, confidence=confidence, notes=[note]
-    )

@@ -170,7 +170,8 @@ def _overlaps(a: Candidate, b: Candidate) -> bool:
     return (same_article and a.start < b.end and b.start < a.end) or a.quote == b.quote
 
 
-def _refusal(question: str, confidence: float | None, notes: list[str] | None = None) -> Answer:
+def refusal(question: str, confidence: float | None, notes: list[str] | None = None) -> Answer:
+    """The refusal ("The articles don't say"), with the decision's probability and why."""
     return Answer(
         question=question,
         answer=REFUSAL,
@@ -214,7 +215,7 @@ def extractive_answer(
         decider = ThresholdDecider(float(decider))
     reason = meaningless_reason(question)
     if reason is not None:
-        return _refusal(question, None, [reason])
+        return refusal(question, None, [reason])
     asked = asked or asker_language(question)
     readings = TextReadings.of(search_query or question)
     features = question_features(question, hits, search_query, asked, readings)
@@ -229,7 +230,7 @@ def extractive_answer(
         or not decision.ranked
         or (evidence_floor is not None and judged.ranked[0].candidate.evidence < evidence_floor)
     ):
-        return _refusal(question, judged.confidence if judged.ranked else None)
+        return refusal(question, judged.confidence if judged.ranked else None)
     ranked = [
         (
             r,
