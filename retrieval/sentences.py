@@ -115,6 +115,13 @@ _ORDINAL_FOLLOWERS = re.compile(
 )
 
 
+def ends_with_abbreviation(text: str) -> bool:
+    """Whether `text` ends with an initial or a known abbreviation and its full stop ("W.",
+    "U.S.", "Mr."): the stop does not end a sentence."""
+    text = text.rstrip()
+    return text.endswith(".") and _is_abbreviation(text, len(text) - 1)
+
+
 def _is_abbreviation(text: str, dot: int) -> bool:
     match = _LAST_WORD.search(text, max(0, dot - 12), dot)
     if not match:

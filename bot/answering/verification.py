@@ -11,6 +11,7 @@ from functools import cached_property, lru_cache
 from bot.answering.answer import REFUSAL
 from bot.answering.number_words import spelled_numbers
 from bot.answering.question_types import without_marks
+from retrieval.sentences import ends_with_abbreviation
 
 # [1], [1][2], [1, 2] and [1; 2] all cite.
 _MARKER = re.compile(r"\[\s*(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\s*\]")
@@ -443,21 +444,14 @@ def split_sentences(text: str) -> list[str]:
             continue
         if sentences and (
             (piece[0].islower() and not sentences[-1].endswith(("!", "?")))
-            or _ends_with_initial(sentences[-1])
+            or ends_with_abbreviation(sentences[-1])
         ):
             # "U.S. troops", "Frederick W. Mote": an abbreviation or an initial, not the end
-            # of a sentence.
+            # of a sentence (the articles' sentence splitter's rule).
             sentences[-1] = f"{sentences[-1]} {piece}"
         else:
             sentences.append(piece.strip())
     return sentences
-
-
-def _ends_with_initial(text: str) -> bool:
-    """Whether `text` ends with a lone capital and a full stop ("W.", "U.S.")."""
-    if len(text) < 2 or text[-1] != "." or not text[-2].isupper():
-        return False
-    return len(text) == 2 or not text[-3].isalnum()
 
 
 def cited_numbers(sentence: str) -> list[int]:
