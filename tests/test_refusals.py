@@ -33,6 +33,25 @@ def test_the_refusal_is_in_the_questions_language(question: str, said: str) -> N
 
 
 @pytest.mark.parametrize(
+    ("question", "said"),
+    [
+        # Mostly names: the identifier cannot tell these; the opening question word can.
+        ("Quel âge a Choe Son Hui ?", REFUSALS["fr"]),
+        ("Et quand ?", REFUSALS["fr"]),
+        ("Wer ist Choe Son Hui?", REFUSALS["de"]),
+        ("¿Quién es Choe Son Hui?", REFUSALS["es"]),
+        ("Chi è Choe Son Hui?", REFUSALS["it"]),
+        ("Hoeveel soldaten?", REFUSALS["nl"]),
+        ("Who is Choe Son Hui?", REFUSAL),
+    ],
+)
+def test_a_short_question_full_of_names_is_refused_in_its_question_words_language(
+    question: str, said: str
+) -> None:
+    assert refusal_for(question) == said
+
+
+@pytest.mark.parametrize(
     "question", ["?", "{{7*7}}", "'; DROP TABLE articles; --", "北朝鮮の兵士は何人?"]
 )
 def test_a_question_whose_language_does_not_tell_gets_english(question: str) -> None:

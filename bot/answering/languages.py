@@ -2,7 +2,8 @@
 
 The guess is made once per question (`asker_language`) and read three ways: the decision asks
 whether the question shares a sentence's language, a refusal is said in the asker's language,
-and the reader writes in it. A question whose language a short text cannot tell, and code or
+and the reader writes in it. When the identifier cannot tell (a short question full of names),
+the question word it opens with decides; a question that tells neither way, and code or
 punctuation, get English.
 """
 
@@ -13,7 +14,8 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from bot.answering.answer import REFUSAL
-from retrieval.language import best_among, language_ranking
+from bot.answering.question_types import fold, word_list
+from retrieval.language import UNDETERMINED, best_among, language_ranking
 
 # Code: the language's English name (for the reader's prompt) and the refusal said in it.
 ANSWER_LANGUAGES: dict[str, tuple[str, str]] = {
@@ -28,6 +30,28 @@ ANSWER_LANGUAGES: dict[str, tuple[str, str]] = {
 }
 DEFAULT_LANGUAGE = "en"
 
+# Question words that open a question in one of those languages only (folded: no accents).
+# A short question full of names ("Quel âge a Choe Son Hui ?") gives the identifier too few
+# words of its language to tell; its question word still does. Words two of the languages
+# share ("quando", "que", "wie", "como", "qual") are left out.
+_QUESTION_WORDS: dict[str, str] = {
+    word: code
+    for code, words in {
+        "en": "how what who whom whose when where which why",
+        "fr": "quel quelle quels quelles combien pourquoi quand comment qui ou est ce",
+        "de": "wer wen wem wessen wann warum weshalb wieso welche welcher welches welchen "
+        "welchem wieviel wieviele wo woher wohin",
+        "es": "cuanto cuanta cuantos cuantas quien quienes cuando donde cual cuales",
+        "it": "quanti quante chi dove perche quale quali",
+        "pt": "quantos quantas quem onde porque",
+        "nl": "hoeveel wanneer waar waarom welke wat hoe",
+        "pl": "ile kto kiedy gdzie dlaczego jaki jaka jakie ktory ktora",
+    }.items()
+    for word in word_list(words)
+}
+# Words that may come before the question word: "Et combien …", "Und wann …", "E chi …".
+_OPENERS = frozenset(word_list("and so but et mais alors und aber dann y pero e ma mas en maar"))
+
 
 @dataclass(frozen=True)
 class AskerLanguage:
@@ -39,10 +63,15 @@ class AskerLanguage:
         """The likeliest of `languages`, or "und" when none has a real share."""
         return best_among(self.ranking, languages)
 
+    # The question's opening question word, for when the identifier cannot tell.
+    opening: str = UNDETERMINED
+
     @cached_property
     def code(self) -> str:
         """The language the bot answers in: one of `ANSWER_LANGUAGES`, English by default."""
         code = self.among(ANSWER_LANGUAGES)
+        if code not in ANSWER_LANGUAGES:
+            code = self.opening
         return code if code in ANSWER_LANGUAGES else DEFAULT_LANGUAGE
 
     @property
@@ -56,4 +85,12 @@ class AskerLanguage:
 
 def asker_language(question: str) -> AskerLanguage:
     """The guess for `question`, made once and passed to whatever answers it."""
-    return AskerLanguage(language_ranking(question))
+    return AskerLanguage(language_ranking(question), opening_language(question))
+
+
+def opening_language(question: str) -> str:
+    """The language of the question word the question opens with, or "und"."""
+    words = fold(question).split()[:3]
+    while words and words[0] in _OPENERS:
+        words = words[1:]
+    return _QUESTION_WORDS.get(words[0], UNDETERMINED) if words else UNDETERMINED
