@@ -16,6 +16,7 @@ from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from bot.answering import local_model
 from bot.answering.answer import REFUSAL, Answer
 from bot.answering.evidence import EvidenceSentence, format_evidence, select_evidence
+from bot.answering.extractive import Candidate, citation_for
 from bot.answering.local_model import ModelConfig, ModelFileError, bundled_model_path, load_model
 from bot.answering.meaning_support import MeaningSupport
 from bot.answering.number_binding import unbound_numbers
@@ -82,6 +83,21 @@ def test_evidence_is_numbered_fenced_and_titled() -> None:
     shown = format_evidence(evidence)
     assert shown.startswith("Article: Title line (2024-11-05)")
     assert "</sentences>" not in shown and "[1] " in shown
+
+
+def test_the_quoted_answers_sentence_is_read_even_when_similarity_ranks_it_low() -> None:
+    # Nine sentences; the one the extractive decision quoted scores lowest by similarity, so
+    # the similarity ranking alone leaves it out of the reader's six.
+    facts = [f"Fact number {n} about the ferry line." for n in range(1, 9)]
+    text = "Ferry news\n\n" + " ".join(facts) + " The crossing costs 40 euros."
+    [hit] = hits_for(text)
+    start = text.index("The crossing")
+    quoted = citation_for(1, Candidate(hit, start, len(text), 0.8))
+    assert not any("40 euros" in s.text for s in select_evidence([hit]))
+    evidence = select_evidence([hit], quoted)
+    assert any(s.text == "The crossing costs 40 euros." for s in evidence)
+    # It takes the place of the least similar of the six, in reading order (last here).
+    assert len(evidence) == 6 and evidence[-1].text.startswith("The crossing")
 
 
 def test_a_wrong_id_is_reattributed_to_the_sentence_that_says_it() -> None:

@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.answering.answer import Citation
 from bot.answering.extractive import Candidate, rank_sentences
 from retrieval.search import Hit, SentenceScore
 from retrieval.sentences import sentence_spans
@@ -56,15 +57,19 @@ def as_data(text: str) -> str:
 
 def select_evidence(
     hits: Sequence[Hit],
+    picked: Citation | None = None,
     key_sentences: int = KEY_SENTENCES,
     max_sentences: int = MAX_SENTENCES,
     max_chars: int = MAX_CHARS,
 ) -> list[EvidenceSentence]:
     """The best sentences of the top chunks, then their neighbours, in reading order.
 
-    The sentence that matches the question best often sets the scene (a heading, "According
-    to ...") and its neighbour holds the fact, or names who "they" are; neighbours of the best
-    sentences join after the key sentences, while the budget lasts.
+    `picked` is the extractive answer's first citation: the sentences it marks as answering
+    come first. The decision that chose them reads the question's answer type and its names
+    and numbers, which similarity alone does not. The sentence that matches
+    the question best often sets the scene (a heading, "According to ...") and its neighbour
+    holds the fact, or names who "they" are; neighbours of the best sentences join after the
+    key sentences, while the budget lasts.
     """
     chosen: dict[tuple[str, int], tuple[Hit, int, int, float]] = {}
     used_chars = 0
@@ -80,13 +85,13 @@ def select_evidence(
         chosen[key] = (hit, sentence.start, sentence.end, sentence.similarity)
         used_chars += length
 
-    keys = _distinct(rank_sentences(hits))[:key_sentences]
-    positions = []
-    for candidate in keys:
+    positions = _picked_positions(hits, picked) if picked is not None else []
+    for candidate in _distinct(rank_sentences(hits))[:key_sentences]:
         sentences = candidate.hit.sentences
         position = next(i for i, s in enumerate(sentences) if s.start == candidate.start)
         positions.append((candidate.hit, position))
-        take(candidate.hit, sentences[position])
+    for hit, position in positions:
+        take(hit, hit.sentences[position])
     for hit, position in positions:
         # The next sentence first: it more often holds the fact a heading announces.
         for direction in (1, -1):
@@ -102,6 +107,17 @@ def select_evidence(
         EvidenceSentence(n, hit, start, end, similarity)
         for n, (hit, start, end, similarity) in enumerate(ordered, start=1)
     ]
+
+
+def _picked_positions(hits: Sequence[Hit], picked: Citation) -> list[tuple[Hit, int]]:
+    """The hit holding the citation, with the positions of its answering sentences."""
+    start, end = picked.key
+    for hit in hits:
+        if hit.chunk.source == picked.source:
+            inside = [i for i, s in enumerate(hit.sentences) if start <= s.start < end]
+            if inside:
+                return [(hit, i) for i in inside]
+    return []
 
 
 def _neighbour(hit: Hit, position: int, direction: int) -> SentenceScore | None:

@@ -112,7 +112,8 @@ class Reader:
     ) -> Answer:
         """The written, verified answer; `on_token` gets each verified sentence as it comes;
         `asked`: the asker's language, when already guessed."""
-        evidence = select_evidence(hits)
+        # The quoted answer's sentences are read first: the decision chose them by answer type.
+        evidence = select_evidence(hits, fallback.citations[0] if fallback.citations else None)
         if not evidence:
             return _fall_back(fallback, "no candidate sentence to read")
         messages = self.messages(question, evidence, asked)
