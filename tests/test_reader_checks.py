@@ -188,6 +188,25 @@ def test_a_number_that_counts_something_else_is_caught() -> None:
     assert unbound_numbers("It makes up 10% Brazilian forest.", [amazon]) == ["10 Brazilian"]
 
 
+def test_a_count_written_as_a_sum_of_money_is_caught_in_every_language() -> None:
+    # "45" counts trams and "40" years; only 310 is a sum in the article.
+    evidence = select_evidence(hits_for(GRAZ_DE))
+    trams, cost, old = (id_of(evidence, f) for f in ("45 neue", "310 Millionen", "40 Jahre"))
+    for question, reply in [
+        ("How much do the trams cost?", f"The trams cost $45 million [{trams}]."),
+        ("Wie viel kosten die Bahnen?", f"Die Bahnen kosten 45 Millionen Euro [{trams}]."),
+        ("How much do the trams cost?", f"The trams cost 40 euros each [{old}]."),
+    ]:
+        [written] = check_answer(reply, evidence, question).sentences
+        assert written.status == "dropped" and "as a sum" in (written.problem or ""), reply
+    for reply in [
+        f"The trams cost 310 million euros [{cost}].",
+        f"The 45 new trams cost €310 million in all [{trams}][{cost}].",
+    ]:
+        checked = check_answer(reply, evidence, "How much do the trams cost?").sentences
+        assert [s.status for s in checked] == ["verified"], reply
+
+
 def test_an_answer_about_the_question_subject_needs_sources_about_it() -> None:
     # Both articles are given; the year 2026 is only in the one about Graz. Repeating the
     # question's "Rhône Pool" does not make that sentence about the pool.

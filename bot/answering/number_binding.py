@@ -1,4 +1,5 @@
-"""What a number counts: the names written right after it must stand near it in the source.
+"""What a number counts: the names written right after it must stand near it in the source,
+and a sum of money must be a sum there too.
 
 "Up to 8000 Ukrainian soldiers are fighting in Kursk [1]" cites "jusqu'à 8000 des 10000 soldats
 nord-coréens … déployés dans la région de Koursk". Every claim is in the sentence (8000, Kursk,
@@ -13,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from bot.answering.sentence_offers import is_sum
 from bot.answering.verification import TextIndex, is_name_word, number_spans, words_of
 
 # The words after a number that say what it counts ("8000 North Korean soldiers").
@@ -38,6 +40,23 @@ def unbound_numbers(written: str, sources: Sequence[str]) -> list[str]:
         # A number spelled out in the source ("vier") has no position here: other checks judge it.
         if windows and not any(all(w.has_name(n) for n in names) for w in windows):
             problems.append(f"{written[start:end]} {' '.join(names)}")
+    return problems
+
+
+def unpriced_sums(written: str, sources: Sequence[str]) -> list[str]:
+    """The written sentence's sums of money ("$8000") whose number the sources give, but never
+    as a sum ("8000 des 10000 soldats"), each number as written; empty when all are sums
+    there too.
+
+    Unlike names, a currency reads the same in every language: "$", "€", "dollars", "Dollar".
+    """
+    problems = []
+    for start, end, number in number_spans(written):
+        if not is_sum(written, start, end):
+            continue
+        found = [(text, s, e) for text in sources for s, e, v in number_spans(text) if v == number]
+        if found and not any(is_sum(text, s, e) for text, s, e in found):
+            problems.append(written[start:end])
     return problems
 
 

@@ -191,6 +191,23 @@ def _names_currency(text: str, folded_words: Iterable[str]) -> bool:
     return bool(_CURRENCY_SYMBOL.search(text)) or any(w in _CURRENCY_WORDS for w in folded_words)
 
 
+# How far after a number its currency may be named: "30 millions d'euros", "5 Mrd. Dollar".
+_CURRENCY_AFTER_WORDS = 3
+
+
+def is_sum(text: str, start: int, end: int) -> bool:
+    """Whether the number at `text[start:end]` is a sum of money: a currency sign or code
+    right before or after it ("$8000", "30 €", "USD 5"), or a currency's name among the few
+    words after it ("30 million pounds", "30 millions d'euros")."""
+    if _CURRENCY_SYMBOL.search(text[max(0, start - 4) : start]):
+        return True
+    after = text[end : end + 200]
+    if _CURRENCY_SYMBOL.match(after.lstrip()[:3]):
+        return True
+    words = [fold(w) for w in re.findall(r"\w+", after)[:_CURRENCY_AFTER_WORDS]]
+    return any(w in _CURRENCY_WORDS for w in words)
+
+
 # The answer types whose written answers are checked for what they give.
 CHECKED_ANSWER_TYPES: tuple[AnswerType, ...] = ("money", "quantity", "date")
 

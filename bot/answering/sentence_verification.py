@@ -15,7 +15,7 @@ from typing import Literal
 
 from bot.answering.evidence import EvidenceSentence
 from bot.answering.meaning_support import MeaningSupport
-from bot.answering.number_binding import unbound_numbers
+from bot.answering.number_binding import unbound_numbers, unpriced_sums
 from bot.answering.verification import (
     Claims,
     TextIndex,
@@ -277,16 +277,17 @@ def _copied_language(sentence: WrittenSentence, evidence: EvidenceIndex) -> Writ
 
 
 def _bound(sentence: WrittenSentence, evidence: EvidenceIndex) -> WrittenSentence:
-    """The sentence, dropped when a number it gives counts something else in its sources."""
-    if not evidence.binds_numbers:
-        return sentence
+    """The sentence, dropped when a number it gives counts something else in its sources, or
+    is a sum of money where they give it for something else."""
     sources = [evidence.by_id[i].text for i in sentence.support]
-    unbound = unbound_numbers(sentence.text, sources)
-    if not unbound:
+    # A currency reads the same in every language; names after a number only outside German.
+    unbound = unbound_numbers(sentence.text, sources) if evidence.binds_numbers else []
+    sums = unpriced_sums(sentence.text, sources)
+    if not unbound and not sums:
         return sentence
-    what = ", ".join(f"'{u}'" for u in unbound)
+    what = ", ".join([f"'{u}'" for u in unbound] + [f"'{u}' as a sum" for u in sums])
     problem = f"{what}: {_refs(sentence.support)} gives that number for something else"
-    numbers = tuple(normalize_number(u.split()[0]) for u in unbound)
+    numbers = tuple(normalize_number(u.split()[0]) for u in [*unbound, *sums])
     return WrittenSentence(
         sentence.text, sentence.cited, "dropped", problem=problem, misbound=numbers
     )
