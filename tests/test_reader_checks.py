@@ -345,6 +345,10 @@ def test_no_supported_number_and_none_in_the_quote_is_a_refusal() -> None:
     cost = id_of(evidence, "310 Millionen")
     answer = ask(misread, vienna, cost)
     assert not answer.abstained and answer.mode == "extractive-fallback"
+    # The count written as a price: the quote of that count would answer with the same misreading.
+    answer = ask(f"Graz will pay $45 million for the trams [{trams}].", price, trams)
+    assert answer.abstained and "'45' as a sum" in answer.notes[-1]
+    assert "the quote gives the same 45" in answer.notes[-1]
 
 
 def test_a_count_is_no_date_and_a_vague_amount_is_an_amount() -> None:
