@@ -19,7 +19,7 @@ from bot.answering.evidence import EvidenceSentence, format_evidence, select_evi
 from bot.answering.extractive import Candidate, citation_for
 from bot.answering.local_model import ModelConfig, ModelFileError, bundled_model_path, load_model
 from bot.answering.meaning_support import MeaningSupport
-from bot.answering.number_binding import unbound_numbers
+from bot.answering.number_binding import unbound_numbers, unpriced_sums
 from bot.answering.reader import CitationBuilder, Reader
 from bot.answering.sentence_verification import check_answer
 from bot.settings import Settings
@@ -205,6 +205,13 @@ def test_a_count_written_as_a_sum_of_money_is_caught_in_every_language() -> None
     ]:
         checked = check_answer(reply, evidence, "How much do the trams cost?").sentences
         assert [s.status for s in checked] == ["verified"], reply
+    # A currency code, sign or name a few words after the number; a comma ends the number's
+    # reach, and the next number's sign is that number's.
+    fees = "Die Gebühren betragen jährlich 30 Mio. GBP für die Kanäle."
+    assert unpriced_sums("The fees are 30 million pounds a year.", [fees]) == []
+    assert unpriced_sums("The fees are £30m a year.", ["Tarifas de 30 millones de libras."]) == []
+    assert unpriced_sums("Each of the 12 soldiers got $5.", ["12 soldiers, $5 each"]) == []
+    assert unpriced_sums("The 12 soldiers got $12.", ["12 soldiers, $5 each"]) == ["12"]
 
 
 def test_an_answer_about_the_question_subject_needs_sources_about_it() -> None:

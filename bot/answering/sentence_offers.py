@@ -193,6 +193,7 @@ def _names_currency(text: str, folded_words: Iterable[str]) -> bool:
 
 # How far after a number its currency may be named: "30 millions d'euros", "5 Mrd. Dollar".
 _CURRENCY_AFTER_WORDS = 3
+_CLAUSE_BREAK = re.compile(r"[,;:()]")
 
 
 def is_sum(text: str, start: int, end: int) -> bool:
@@ -201,11 +202,19 @@ def is_sum(text: str, start: int, end: int) -> bool:
     words after it ("30 million pounds", "30 millions d'euros")."""
     if _CURRENCY_SYMBOL.search(text[max(0, start - 4) : start]):
         return True
-    after = text[end : end + 200]
-    if _CURRENCY_SYMBOL.match(after.lstrip()[:3]):
+    following = text[end : end + 200]
+    words: list[re.Match[str]] = []
+    for word in re.finditer(r"\w+", following):
+        # A comma or the next number ends what this number is: "12 soldiers, $5 each".
+        gap = following[words[-1].end() if words else 0 : word.start()]
+        if len(words) == _CURRENCY_AFTER_WORDS or _CLAUSE_BREAK.search(gap) or word[0][0].isdigit():
+            break
+        words.append(word)
+    # Up to the end of those words: a sign or code among them counts ("30 Mio. GBP").
+    after = following[: words[-1].end() if words else 3]
+    if _CURRENCY_SYMBOL.search(after):
         return True
-    words = [fold(w) for w in re.findall(r"\w+", after)[:_CURRENCY_AFTER_WORDS]]
-    return any(w in _CURRENCY_WORDS for w in words)
+    return any(fold(w.group(0)) in _CURRENCY_WORDS for w in words)
 
 
 # The answer types whose written answers are checked for what they give.
