@@ -117,9 +117,10 @@ _ORDINAL_FOLLOWERS = re.compile(
 
 def ends_with_abbreviation(text: str) -> bool:
     """Whether `text` ends with an initial or a known abbreviation and its full stop ("W.",
-    "U.S.", "Mr."): the stop does not end a sentence."""
+    "U.S.", "Mr.", "30 Mio."): the stop does not end a sentence."""
     text = text.rstrip()
-    return text.endswith(".") and _is_abbreviation(text, len(text) - 1)
+    dot = len(text) - 1
+    return text.endswith(".") and (_is_abbreviation(text, dot) or _is_scale(text, dot))
 
 
 def _is_abbreviation(text: str, dot: int) -> bool:
@@ -129,6 +130,18 @@ def _is_abbreviation(text: str, dot: int) -> bool:
     word = match.group(1)
     # Single capitals are initials ("J. Smith"), except the pronoun-like "I" which is rare here.
     return word.lower() in _ABBREVIATIONS or (len(word) == 1 and word.isupper())
+
+
+# Scale words that German and Spanish abbreviate with a full stop after a number ("30 Mio.
+# GBP", "5 Mrd. Euro", "3 mill. de euros"): the sum goes on. Only after a number, since "bio"
+# and "mill" end sentences as words of their own.
+_SCALE_ABBREVIATIONS = frozenset(["mio", "mrd", "tsd", "bio", "mill", "mld", "mln"])
+_SCALED_NUMBER = re.compile(r"\d\s?(\w+)$")
+
+
+def _is_scale(text: str, dot: int) -> bool:
+    match = _SCALED_NUMBER.search(text, max(0, dot - 8), dot)
+    return bool(match) and match.group(1).lower() in _SCALE_ABBREVIATIONS
 
 
 def _is_ordinal(text: str, dot: int) -> bool:
@@ -177,7 +190,11 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[Sp
             if (
                 text[match.start()] == "."
                 and match.end() - match.start() == 1
-                and (_is_abbreviation(text, match.start()) or _is_ordinal(text, match.start()))
+                and (
+                    _is_abbreviation(text, match.start())
+                    or _is_ordinal(text, match.start())
+                    or _is_scale(text, match.start())
+                )
             ):
                 continue
             span = _trim(text, cursor, stop)

@@ -65,6 +65,23 @@ def test_sentences_glued_without_a_space_are_split_but_names_with_dots_are_not()
     ]
 
 
+def test_a_scale_abbreviated_after_a_number_does_not_end_a_sentence() -> None:
+    # Cut at "Mio.", a quote would give the sum without its currency.
+    text = (
+        "Die Gebühren betragen 30 Mio. GBP im Jahr. Es kostet 5 Mrd. Euro. Costó 3 mill. de "
+        "euros. Les produits sont bio. He worked at the mill. Then he left."
+    )
+    sentences = [text[s:e] for s, e in sentence_spans(text)]
+    assert sentences == [
+        "Die Gebühren betragen 30 Mio. GBP im Jahr.",
+        "Es kostet 5 Mrd. Euro.",
+        "Costó 3 mill. de euros.",
+        "Les produits sont bio.",
+        "He worked at the mill.",
+        "Then he left.",
+    ]
+
+
 def test_german_ordinals_do_not_end_sentences_but_numbers_at_a_sentence_end_do() -> None:
     text = (
         "Tesla starb am 7. Januar 1943 in New York. Im 20. Jahrhundert (5. Rang) war die 2., "
