@@ -66,10 +66,11 @@ def select_evidence(
 
     `picked` is the extractive answer's first citation: the sentences it marks as answering
     come first. The decision that chose them reads the question's answer type and its names
-    and numbers, which similarity alone does not. The sentence that matches
-    the question best often sets the scene (a heading, "According to ...") and its neighbour
-    holds the fact, or names who "they" are; neighbours of the best sentences join after the
-    key sentences, while the budget lasts.
+    and numbers, which similarity alone does not.
+
+    The sentence that matches the question best often sets the scene (a heading, "According
+    to ...") and its neighbour holds the fact, or names who "they" are; neighbours of the best
+    sentences join after the key sentences, while the budget lasts.
     """
     chosen: dict[tuple[str, int], tuple[Hit, int, int, float]] = {}
     used_chars = 0

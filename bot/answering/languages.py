@@ -58,13 +58,13 @@ class AskerLanguage:
     """The language identifier's ranking of one question, read among any set of languages."""
 
     ranking: tuple[tuple[str, float], ...]
+    # The language of the question word the question opens with, for when the identifier
+    # cannot tell.
+    opening: str = UNDETERMINED
 
     def among(self, languages: Collection[str]) -> str:
         """The likeliest of `languages`, or "und" when none has a real share."""
         return best_among(self.ranking, languages)
-
-    # The question's opening question word, for when the identifier cannot tell.
-    opening: str = UNDETERMINED
 
     @cached_property
     def code(self) -> str:

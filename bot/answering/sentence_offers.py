@@ -207,7 +207,8 @@ def is_sum(text: str, start: int, end: int) -> bool:
     for word in re.finditer(r"\w+", following):
         # A comma or the next number ends what this number is: "12 soldiers, $5 each".
         gap = following[words[-1].end() if words else 0 : word.start()]
-        if len(words) == _CURRENCY_AFTER_WORDS or _CLAUSE_BREAK.search(gap) or word[0][0].isdigit():
+        next_number = word.group(0)[0].isdigit()
+        if len(words) == _CURRENCY_AFTER_WORDS or _CLAUSE_BREAK.search(gap) or next_number:
             break
         words.append(word)
     # Up to the end of those words: a sign or code among them counts ("30 Mio. GBP").
