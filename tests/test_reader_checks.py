@@ -205,13 +205,15 @@ def test_a_count_written_as_a_sum_of_money_is_caught_in_every_language() -> None
     ]:
         checked = check_answer(reply, evidence, "How much do the trams cost?").sentences
         assert [s.status for s in checked] == ["verified"], reply
-    # A currency code, sign or name a few words after the number; a comma ends the number's
-    # reach, and the next number's sign is that number's.
+    # A source that names a currency anywhere may leave it off the sum itself.
     fees = "Die Gebühren betragen jährlich 30 Mio. GBP für die Kanäle."
     assert unpriced_sums("The fees are 30 million pounds a year.", [fees]) == []
     assert unpriced_sums("The fees are £30m a year.", ["Tarifas de 30 millones de libras."]) == []
-    assert unpriced_sums("Each of the 12 soldiers got $5.", ["12 soldiers, $5 each"]) == []
-    assert unpriced_sums("The 12 soldiers got $12.", ["12 soldiers, $5 each"]) == ["12"]
+    raised = "Aux six milliards d'euros annoncés s'ajoute ceci, qui porte à 6,4 milliards le total."
+    assert unpriced_sums("The total is 6.4 billion euros.", [raised]) == []
+    assert unpriced_sums("The 12 soldiers got $12.", ["12 soldiers came home."]) == ["12"]
+    # In the written sentence, a comma or the next number ends a number's reach.
+    assert unpriced_sums("The 12 soldiers, paid $5 each.", ["12 soldiers came home."]) == []
 
 
 def test_an_answer_about_the_question_subject_needs_sources_about_it() -> None:

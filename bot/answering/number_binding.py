@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from bot.answering.sentence_offers import is_sum
+from bot.answering.sentence_offers import is_sum, mentions_currency
 from bot.answering.verification import TextIndex, is_name_word, number_spans, words_of
 
 # The words after a number that say what it counts ("8000 North Korean soldiers").
@@ -49,13 +49,16 @@ def unpriced_sums(written: str, sources: Sequence[str]) -> list[str]:
     there too.
 
     Unlike names, a currency reads the same in every language: "$", "€", "dollars", "Dollar".
+    A source sentence that names a currency anywhere may leave it off a later sum ("aux six
+    milliards d'euros … porte à 6,4 milliards l'enveloppe"), so only a sentence that names none
+    gives its number for something else.
     """
     problems = []
     for start, end, number in number_spans(written):
         if not is_sum(written, start, end):
             continue
-        found = [(text, s, e) for text in sources for s, e, v in number_spans(text) if v == number]
-        if found and not any(is_sum(text, s, e) for text, s, e in found):
+        holding = [text for text in sources if number in {v for _s, _e, v in number_spans(text)}]
+        if holding and not any(mentions_currency(text) for text in holding):
             problems.append(written[start:end])
     return problems
 

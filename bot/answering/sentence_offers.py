@@ -191,6 +191,11 @@ def _names_currency(text: str, folded_words: Iterable[str]) -> bool:
     return bool(_CURRENCY_SYMBOL.search(text)) or any(w in _CURRENCY_WORDS for w in folded_words)
 
 
+def mentions_currency(text: str) -> bool:
+    """Whether `text` names a currency anywhere: a sign, a code or a currency's name."""
+    return _names_currency(text, (fold(w) for w in re.findall(r"\w+", text)))
+
+
 # How far after a number its currency may be named: "30 millions d'euros", "5 Mrd. Dollar".
 _CURRENCY_AFTER_WORDS = 3
 _CLAUSE_BREAK = re.compile(r"[,;:()]")
