@@ -12,8 +12,8 @@ _FAMILY = {"HIRAGANA": "CJK", "KATAKANA": "CJK"}
 
 
 def dominant_script(text: str) -> str | None:
-    """The script of most of `text`'s letters ("LATIN", "CYRILLIC", "CJK", "HIRAGANA", ...),
-    or None when it has no letters."""
+    """The script of most of `text`'s letters ("LATIN", "CYRILLIC", "GREEK", "CJK" for Han
+    and kana, ...), or None when it has no letters."""
     counts: Counter[str] = Counter()
     for ch in text[:_SAMPLE]:
         if not ch.isalpha():
