@@ -23,6 +23,7 @@ GRAZ_DE = """Graz kauft neue Straßenbahnen
 Der Gemeinderat von Graz hat am Montag beschlossen, 45 neue Straßenbahnen zu kaufen.
 Die Fahrzeuge kosten insgesamt 310 Millionen Euro und werden ab 2026 geliefert.
 Bürgermeisterin Elke Kahr sagte, die alten Bahnen seien über 40 Jahre alt.
+Jeden Tag fahren 112.000 Menschen mit der Straßenbahn.
 """
 NANTES_INJECTION = """New bridge in Nantes
 

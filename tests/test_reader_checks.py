@@ -20,6 +20,7 @@ from bot.answering.extractive import Candidate, citation_for
 from bot.answering.local_model import ModelConfig, ModelFileError, bundled_model_path, load_model
 from bot.answering.meaning_support import MeaningSupport
 from bot.answering.number_binding import unbound_numbers, unpriced_sums
+from bot.answering.number_format import in_asker_convention
 from bot.answering.reader import CitationBuilder, Reader
 from bot.answering.sentence_verification import check_answer
 from bot.settings import Settings
@@ -70,8 +71,8 @@ class Scripted(BaseChatModel):
             yield ChatGenerationChunk(message=AIMessageChunk(content=text, response_metadata=meta))
 
 
-def read(reply: str, text: str, question: str = "?") -> tuple[Answer, list[str]]:
-    hits = hits_for(text)
+def read(reply: str, text: str, question: str = "?", lang: str = "xx") -> tuple[Answer, list[str]]:
+    hits = hits_for(text, lang=lang)
     fallback = Answer(question=question, answer="quoted fallback", abstained=False)
     streamed: list[str] = []
     reader = Reader(Scripted(reply=reply), Settings())
@@ -555,3 +556,36 @@ def test_a_broken_model_file_leaves_the_quoted_answer(tmp_path: Path) -> None:
     assert answer.mode == "extractive-fallback" and answer.citations
     assert "the local LLM cannot be used" in answer.notes[-1]
     assert "llama.cpp could not load" in answer.notes[-1]
+
+
+def test_numbers_copied_from_a_source_are_written_the_askers_way() -> None:
+    german = [("Gerodet wurden 22.392 km2 oder 8.646 Quadratmeilen, 2,5 Prozent mehr.", "de")]
+    written = in_asker_convention("22.392 km2 or 8.646 sq mi, 2,5 percent more", german, "en")
+    assert written == "22,392 km2 or 8,646 sq mi, 2.5 percent more"
+    assert in_asker_convention("8.646 Quadratmeilen", german, "de") == "8.646 Quadratmeilen"
+    assert in_asker_convention("8.646 milles", german, "fr") == "8\u00a0646 milles"
+    spanish = [("Tiene 22 338 618 dígitos y crece un 1,5 por ciento.", "es")]
+    written = in_asker_convention("It has 22 338 618 digits, up 1,5 percent", spanish, "en")
+    assert written == "It has 22,338,618 digits, up 1.5 percent"
+    english = [("The 1,435 trams cost $2.5 billion; Python 3.12 runs them.", "en")]
+    written = in_asker_convention("Die 1,435 Bahnen, 2.5 Milliarden, Python 3.12", english, "de")
+    # A decimal point stays: in English it may be a version or a time.
+    assert written == "Die 1.435 Bahnen, 2.5 Milliarden, Python 3.12"
+    # Dates, times and numbers the sources do not spell so are left as written.
+    dated = [("Am 07.12.2026 um 14.30 Uhr waren es 8000.", "de")]
+    assert in_asker_convention("On 07.12.2026 at 14.30: 8000", dated, "en") == (
+        "On 07.12.2026 at 14.30: 8000"
+    )
+    assert in_asker_convention("1.500 people", german, "en") == "1.500 people"
+
+
+def test_the_written_answer_gives_numbers_the_askers_way_and_quotes_the_source() -> None:
+    evidence = select_evidence(hits_for(GRAZ_DE, lang="de"))
+    riders = id_of(evidence, "112.000")
+    question = "How many people ride the trams in Graz every day?"
+    reply = f"Every day 112.000 people ride the trams in Graz [{riders}]."
+    answer, streamed = read(reply, GRAZ_DE, question, lang="de")
+    assert answer.mode == "generated", answer
+    assert "112,000 people" in answer.answer and "112.000" not in answer.answer
+    assert "".join(streamed) == answer.answer
+    assert any("112.000 Menschen" in c.quote for c in answer.citations)

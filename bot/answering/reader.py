@@ -29,6 +29,7 @@ from bot.answering.generation import (
 from bot.answering.languages import ANSWER_LANGUAGES, AskerLanguage, asker_language
 from bot.answering.llm import explain_failure
 from bot.answering.meaning_support import MeaningSupport
+from bot.answering.number_format import in_asker_convention
 from bot.answering.question_types import opening_answer_type
 from bot.answering.sentence_offers import (
     adds_to_question,
@@ -205,7 +206,7 @@ class Reader:
                 )
         if dropped:
             notes.append(f"dropped {len(dropped)} unsupported sentence(s): {_describe(dropped)}")
-        builder = CitationBuilder(stream.evidence, self.settings.passage_chars)
+        builder = CitationBuilder(stream.evidence, self.settings.passage_chars, stream.language)
         text = " ".join(builder.marked(s) for s in kept)
         return Answer(
             question=question,
@@ -269,9 +270,16 @@ class Reader:
 class CitationBuilder:
     """Citations numbered in order of use; a sentence inside an earlier passage reuses it."""
 
-    def __init__(self, evidence: Sequence[EvidenceSentence], passage_chars: int) -> None:
+    def __init__(
+        self,
+        evidence: Sequence[EvidenceSentence],
+        passage_chars: int,
+        language: str | None = None,
+    ) -> None:
         self.by_id = {s.id: s for s in evidence}
         self.passage_chars = passage_chars
+        # The asker's language: numbers copied from the sources are written its way.
+        self.language = language
         self.citations: list[Citation] = []
 
     def number(self, sentence_id: int) -> int:
@@ -294,6 +302,9 @@ class CitationBuilder:
         refs = list(dict.fromkeys(self.number(i) for i in sentence.support))
         markers = "".join(f"[{n}]" for n in refs)
         body = sentence.text.rstrip()
+        if self.language is not None:
+            sources = [(self.by_id[i].text, self.by_id[i].hit.chunk.lang) for i in sentence.support]
+            body = in_asker_convention(body, sources, self.language)
         end = len(body)
         while end and body[end - 1] in ".!?…":
             end -= 1
@@ -317,8 +328,9 @@ class _VerifiedStream:
         language: str | None = None,
     ) -> None:
         self.evidence = list(evidence)
+        self.language = language
         self.index = EvidenceIndex(evidence, question, meaning, language)
-        self.builder = CitationBuilder(evidence, passage_chars)
+        self.builder = CitationBuilder(evidence, passage_chars, language)
         self.on_token = on_token
         self.parts: list[str] = []
         self.emitted = 0

@@ -1,0 +1,102 @@
+"""Numbers in a written answer, spelled the way its reader writes them.
+
+The reader copies numbers from its sources, and a number copied across languages changes its
+meaning: "8.646 Quadratmeilen" is eight thousand six hundred and forty-six to a German reader
+and a little over eight to an English one; "22 338 618" reads as three numbers, "2,5" as a
+list. A written answer is for the asker, so each copied number is read in its source's
+language and written in the asker's. Quotes are never touched: they stay the article's words.
+
+Only numbers that can be read one way are rewritten: a number the written sentence gives as
+its source spells it, in a language whose convention is known, with nothing that makes it
+part of something longer ("07.12.2026", "192.168.1.1"). A decimal point in an English source
+stays a point in every answer: "3.12" there may be a version or a time, which other languages
+write with a point too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+# Language: how it groups thousands and marks decimals, as written for the asker. French and
+# Polish group with a no-break space, so that a number is never split across two lines.
+_WRITTEN: dict[str, tuple[str, str]] = {
+    "en": (",", "."),
+    "fr": ("\u00a0", ","),
+    "pl": ("\u00a0", ","),
+    "de": (".", ","),
+    "es": (".", ","),
+    "it": (".", ","),
+    "pt": (".", ","),
+    "nl": (".", ","),
+}
+_SPACES = "\u00a0\u202f\u2009 "
+# A number as a source spells it: digits with separators between them, and nothing around it
+# that would make it part of a date, an address or a longer number.
+_NUMBER = re.compile(r"(?<![\d.,:/])\d+(?:[.,\u00a0\u202f\u2009 ]\d+)*(?![\d]|[.,:/]\d)")
+
+
+@dataclass(frozen=True)
+class _Reading:
+    whole: str  # the digits before the decimal mark
+    fraction: str | None  # the digits after it
+    grouped: bool  # whether the source grouped the thousands
+
+
+def _read(raw: str, language: str) -> _Reading | None:
+    """`raw` as a writer in `language` means it, or None when it cannot be told."""
+    if language not in _WRITTEN:
+        return None
+    group, decimal = (",", ".") if language == "en" else (f".{_SPACES}", ",")
+    # Spaces group thousands in every language (the SI way); a point or a comma depends on it.
+    groups = re.escape(group + _SPACES)
+    match = re.fullmatch(rf"(\d{{1,3}}(?:[{groups}]\d{{3}})+)(?:{re.escape(decimal)}(\d+))?", raw)
+    if match:
+        return _Reading(re.sub(r"\D", "", match.group(1)), match.group(2), grouped=True)
+    match = re.fullmatch(rf"(\d+){re.escape(decimal)}(\d+)", raw)
+    if match:
+        return _Reading(match.group(1), match.group(2), grouped=False)
+    return None
+
+
+def _write(number: _Reading, language: str) -> str:
+    group, decimal = _WRITTEN[language]
+    whole = number.whole
+    if number.grouped:
+        head = len(whole) % 3 or 3
+        whole = group.join([whole[:head], *re.findall(r"\d{3}", whole[head:])])
+    return whole if number.fraction is None else f"{whole}{decimal}{number.fraction}"
+
+
+def _spellings(sources: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
+    """Each number the sources spell, with the languages that spell it so."""
+    found: dict[str, set[str]] = {}
+    for text, language in sources:
+        for match in _NUMBER.finditer(text):
+            found.setdefault(match.group(0), set()).add(language)
+    return found
+
+
+def in_asker_convention(text: str, sources: Iterable[tuple[str, str]], language: str) -> str:
+    """`text` with each number copied from `sources` ((sentence, its language) pairs) written
+    as `language` writes numbers."""
+    if language not in _WRITTEN or not any(ch.isdigit() for ch in text):
+        return text
+    spellings = _spellings(sources)
+
+    def rewrite(match: re.Match[str]) -> str:
+        raw = match.group(0)
+        languages = spellings.get(raw, set())
+        readings = {_read(raw, source) for source in languages if source != language}
+        if len(readings) != 1 or language in languages:
+            # Not copied, copied from a source in the asker's language, or read two ways.
+            return raw
+        (reading,) = readings
+        if reading is None:
+            return raw
+        if reading.fraction is not None and _WRITTEN[language][1] != "." and "." in raw:
+            return raw
+        return _write(reading, language)
+
+    return _NUMBER.sub(rewrite, text)
