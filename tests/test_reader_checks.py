@@ -262,6 +262,17 @@ def test_names_the_question_gives_need_no_source_but_its_numbers_do() -> None:
     assert [s.status for s in off.sentences] == ["dropped"]
     on = check_answer(f"Elke Kahr is the Mayor of Graz [{mayor}].", graz, "Who is Mayor of Graz?")
     assert [s.status for s in on.sentences] == ["verified"]
+    # The question's name opening a written sentence is a name there too, not grammar.
+    trams = id_of(graz, "45 neue")
+    linz = check_answer(
+        f"Linz will buy 45 new trams [{trams}].", graz, "How many trams will Linz buy?"
+    )
+    assert [s.status for s in linz.sentences] == ["dropped"]
+    assert "'Linz'" in (linz.sentences[0].problem or "")
+    graz_asked = check_answer(
+        f"Graz will buy 45 trams [{trams}].", graz, "How many trams will Graz buy?"
+    )
+    assert [s.status for s in graz_asked.sentences] == ["verified"]
     answer, streamed = read(reply, LYON_FR, "When will the Rhône Pool reopen?")
     assert answer.mode == "generated" and streamed == [answer.answer]
     assert "2027" in answer.citations[0].quote

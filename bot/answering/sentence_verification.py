@@ -22,6 +22,7 @@ from bot.answering.verification import (
     cited_numbers,
     claims_of,
     content_words,
+    fold,
     looks_like_instruction,
     normalize_number,
     split_sentences,
@@ -110,7 +111,10 @@ class EvidenceIndex:
         self.index = {s.id: TextIndex(s.text) for s in sentences}
         given = TextIndex.merge(self.index.values())
         # The question's names that the given sentences speak of: its subject here.
-        self.subject = tuple(n for n in claims_of(question).names if given.has_name(n))
+        named = claims_of(question).names
+        # Folded, for reading a written sentence's first word as a name (`claims_of`).
+        self.named = frozenset(fold(n) for n in named)
+        self.subject = tuple(n for n in named if given.has_name(n))
         self.asked = TextIndex(question if self.subject else "")
         self._titles: dict[str, TextIndex] = {}
         # German capitalises every noun ("8000 Soldaten"): a capital after a number is not a
@@ -211,7 +215,7 @@ def check_sentence(text: str, cited: tuple[int, ...], evidence: EvidenceIndex) -
     if evidence.about_subject(checked.support):
         return checked
     # Only a sentence that names the subject is held to it ("It was 1985 [3]" is not).
-    named = claims_of(text).names
+    named = claims_of(text, evidence.named).names
     if not any(evidence.asked.has_name(n) for n in named):
         return checked
     subject = ", ".join(evidence.subject)
@@ -221,7 +225,7 @@ def check_sentence(text: str, cited: tuple[int, ...], evidence: EvidenceIndex) -
 
 def _check_claims(text: str, cited: tuple[int, ...], evidence: EvidenceIndex) -> WrittenSentence:
     usable_cited = tuple(i for i in cited if i in evidence.usable)
-    claims = claims_of(text).without_names_in(evidence.asked)
+    claims = claims_of(text, evidence.named).without_names_in(evidence.asked)
     if claims:
         if usable_cited and not evidence.missing(claims, usable_cited):
             # Only the cited sentences that hold a claim are quoted for it.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
@@ -208,7 +208,9 @@ class Claims:
         ]
 
 
-def claims_of(sentence: str) -> Claims:
+def claims_of(sentence: str, named: Collection[str] = ()) -> Claims:
+    """The numbers, months and names `sentence` asserts; `named`: the names (folded) the
+    question gives, which are names at the start of a sentence too."""
     text = _MARKER.sub(" ", sentence)
     words = list(_WORD.finditer(text))
     months: set[int] = set()
@@ -224,9 +226,11 @@ def claims_of(sentence: str) -> Claims:
         if not is_name_word(word):
             continue
         if not word.isupper() and (i == 0 or _starts_sentence(text, match.start())):
-            # A capital at the start is grammar, unless a name continues after it.
+            # A capital at the start is grammar, unless a name continues after it or the
+            # question names it ("Spain joined …" answering "When did Spain join …?").
             following = words[i + 1].group(0) if i + 1 < len(words) else ""
-            if not following[:1].isupper() or fold(following) in FUNCTION_WORDS:
+            named_here = following[:1].isupper() and fold(following) not in FUNCTION_WORDS
+            if not named_here and folded not in named:
                 continue
         if word not in names:
             names.append(word)
