@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -69,8 +70,14 @@ class EmbeddingCache:
         self._db.close()
 
 
+# Questions embedded lately, kept in memory: search embeds a question, and the reader's check
+# by meaning needs the same vector a moment later (30-50 ms each time on two cores).
+RECENT_QUERIES = 64
+
+
 class CachedEmbeddings(ArrayEmbeddings):
-    """Wraps a backend: passages come from the cache when known, new ones are embedded once."""
+    """Wraps a backend: passages come from the cache when known, new ones are embedded once;
+    the last few queries are remembered in memory."""
 
     def __init__(self, backend: ArrayEmbeddings, cache: EmbeddingCache) -> None:
         self.backend = backend
@@ -78,6 +85,8 @@ class CachedEmbeddings(ArrayEmbeddings):
         self.model_id = backend.model_id
         self.dim = backend.dim
         self.embedded_count = 0
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._queries_lock = threading.Lock()
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         keys = [text_key(t) for t in texts]
@@ -101,7 +110,23 @@ class CachedEmbeddings(ArrayEmbeddings):
         return self.cache.get(self.model_id, [text_key(t) for t in texts])
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self.backend.embed_queries(texts)
+        unique = list(dict.fromkeys(texts))
+        with self._queries_lock:
+            known = {t: self._queries[t] for t in unique if t in self._queries}
+            for text in known:
+                self._queries.move_to_end(text)
+        missing = [t for t in unique if t not in known]
+        if missing:
+            fresh = dict(zip(missing, self.backend.embed_queries(missing), strict=True))
+            known.update(fresh)
+            with self._queries_lock:
+                self._queries.update(fresh)
+                while len(self._queries) > RECENT_QUERIES:
+                    self._queries.popitem(last=False)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        # A new array: a caller may scale its rows in place.
+        return np.vstack([known[t] for t in texts])
 
     def count_tokens(self, text: str) -> int | None:
         return self.backend.count_tokens(text)

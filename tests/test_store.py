@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from bot.service import NewsService
 from retrieval.articles import Article
 from retrieval.chunking import chunk_article
+from retrieval.embedding_cache import RECENT_QUERIES, CachedEmbeddings, EmbeddingCache
 from retrieval.store import CollectionStore, PlannedArticle
 from retrieval.vector_index import ModelMismatchError, StoreError
 from tests.conftest import make_service
 from tests.helpers.store_checks import ARTICLE_V1, ARTICLE_V2, crash_after_vectors
+from tests.helpers.store_writer import HashEmbeddings
 
 
 def write(path: Path, text: str) -> str:
@@ -243,3 +247,30 @@ def test_a_rebuild_embeds_without_the_lock_so_the_old_store_still_answers_meanwh
     assert store.check_consistency().consistent and store.catalog.ready_count() == 40
     new_query = -HashEmbeddings().embed_queries([articles[7].text])[0]
     assert store.vectors.search(np.asarray(new_query), 1, None)[0][0].startswith(articles[7].id)
+
+
+class CountingEmbeddings(HashEmbeddings):
+    def __init__(self) -> None:
+        self.asked: list[list[str]] = []
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        self.asked.append(list(texts))
+        return super().embed_queries(texts)
+
+
+def test_a_question_is_embedded_once_while_it_is_being_answered(tmp_path: Path) -> None:
+    """Search embeds the question and the reader's check by meaning needs it again: the second
+    time costs nothing, and a caller changing its vector does not change the remembered one."""
+    backend = CountingEmbeddings()
+    embeddings = CachedEmbeddings(backend, EmbeddingCache(tmp_path / "embeddings.sqlite"))
+    question = "How many troops?"
+    first = embeddings.embed_queries([question])
+    expected = first.copy()
+    first *= 0.0
+    again = embeddings.embed_queries([question, "Who sent them?"])
+    assert backend.asked == [[question], ["Who sent them?"]]
+    assert np.array_equal(again[0], expected[0])
+    # Only the last few are remembered: a long session does not grow the process.
+    embeddings.embed_queries([f"question {i}" for i in range(RECENT_QUERIES)])
+    embeddings.embed_queries([question])
+    assert backend.asked[-1] == [question]
