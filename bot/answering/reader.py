@@ -59,6 +59,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_WRITTEN_SENTENCES = 3
+# From this probability on, the calibrated decision holds that the closest sentences answer
+# the question ("more likely than not"), and the question's names are its premise even when
+# no sentence spells them (`EvidenceIndex`).
+PREMISE_PROBABILITY = 0.5
 # The languages the reader writes in, by code: their English names for the prompt.
 LANGUAGES = {code: name for code, (name, _refusal) in ANSWER_LANGUAGES.items()}
 
@@ -110,9 +114,11 @@ class Reader:
         fallback: Answer,
         on_token: TokenCallback | None = None,
         asked: AskerLanguage | None = None,
+        probability: float | None = None,
     ) -> Answer:
         """The written, verified answer; `on_token` gets each verified sentence as it comes;
-        `asked`: the asker's language, when already guessed."""
+        `asked`: the asker's language, when already guessed; `probability`: the calibrated
+        decision's probability that these sentences answer, when there is one."""
         # The quoted answer's sentences are read first: the decision chose them by answer type.
         evidence = select_evidence(hits, fallback.citations[0] if fallback.citations else None)
         if not evidence:
@@ -122,9 +128,11 @@ class Reader:
         if self.embeddings is not None:
             meaning = MeaningSupport.measured(self.embeddings, question, evidence)
         language = (asked or asker_language(question)).code
-        stream = _VerifiedStream(
-            evidence, question, self.settings.passage_chars, on_token, meaning, language
-        )
+        # A decision sure that the sentences answer vouches for the question's names, which
+        # the sentences may spell in their own language ("Rhine" / "Rhein").
+        premise = probability is not None and probability >= PREMISE_PROBABILITY
+        index = EvidenceIndex(evidence, question, meaning, language, premise=premise)
+        stream = _VerifiedStream(index, question, self.settings.passage_chars, on_token)
         started = time.perf_counter()
         meta: dict[str, float] = {}
         try:
@@ -320,17 +328,15 @@ class _VerifiedStream:
 
     def __init__(
         self,
-        evidence: Sequence[EvidenceSentence],
+        index: EvidenceIndex,
         question: str,
         passage_chars: int,
         on_token: TokenCallback | None,
-        meaning: MeaningSupport | None = None,
-        language: str | None = None,
     ) -> None:
-        self.evidence = list(evidence)
-        self.language = language
-        self.index = EvidenceIndex(evidence, question, meaning, language)
-        self.builder = CitationBuilder(evidence, passage_chars, language)
+        self.evidence = list(index.by_id.values())
+        self.language = index.language
+        self.index = index
+        self.builder = CitationBuilder(self.evidence, passage_chars, index.language)
         self.on_token = on_token
         self.parts: list[str] = []
         self.emitted = 0
