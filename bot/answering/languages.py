@@ -17,16 +17,29 @@ from bot.answering.answer import REFUSAL
 from bot.answering.question_types import fold, word_list
 from retrieval.language import UNDETERMINED, best_among, language_ranking
 
-# Code: the language's English name (for the reader's prompt) and the refusal said in it.
-ANSWER_LANGUAGES: dict[str, tuple[str, str]] = {
-    "en": ("English", REFUSAL),
-    "fr": ("French", "Les articles ne le disent pas."),
-    "de": ("German", "Die Artikel sagen es nicht."),
-    "es": ("Spanish", "Los artículos no lo dicen."),
-    "it": ("Italian", "Gli articoli non lo dicono."),
-    "pt": ("Portuguese", "Os artigos não o dizem."),
-    "nl": ("Dutch", "De artikelen zeggen het niet."),
-    "pl": ("Polish", "Artykuły tego nie mówią."),
+
+@dataclass(frozen=True)
+class AnswerLanguage:
+    """A language the bot answers in, and how it writes what an answer holds."""
+
+    name: str  # in English, for the reader's prompt
+    refusal: str
+    # How a written number groups its thousands and marks its decimals (number_format.py).
+    # French and Polish group with a no-break space, so a number never splits across lines.
+    thousands: str
+    decimal: str
+
+
+_NO_BREAK = "\u00a0"
+ANSWER_LANGUAGES: dict[str, AnswerLanguage] = {
+    "en": AnswerLanguage("English", REFUSAL, ",", "."),
+    "fr": AnswerLanguage("French", "Les articles ne le disent pas.", _NO_BREAK, ","),
+    "de": AnswerLanguage("German", "Die Artikel sagen es nicht.", ".", ","),
+    "es": AnswerLanguage("Spanish", "Los artículos no lo dicen.", ".", ","),
+    "it": AnswerLanguage("Italian", "Gli articoli non lo dicono.", ".", ","),
+    "pt": AnswerLanguage("Portuguese", "Os artigos não o dizem.", ".", ","),
+    "nl": AnswerLanguage("Dutch", "De artikelen zeggen het niet.", ".", ","),
+    "pl": AnswerLanguage("Polish", "Artykuły tego nie mówią.", _NO_BREAK, ","),
 }
 DEFAULT_LANGUAGE = "en"
 
@@ -76,11 +89,11 @@ class AskerLanguage:
 
     @property
     def name(self) -> str:
-        return ANSWER_LANGUAGES[self.code][0]
+        return ANSWER_LANGUAGES[self.code].name
 
     @property
     def refusal(self) -> str:
-        return ANSWER_LANGUAGES[self.code][1]
+        return ANSWER_LANGUAGES[self.code].refusal
 
 
 def asker_language(question: str) -> AskerLanguage:

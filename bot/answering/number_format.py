@@ -19,18 +19,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-# Language: how it groups thousands and marks decimals, as written for the asker. French and
-# Polish group with a no-break space, so that a number is never split across two lines.
-_WRITTEN: dict[str, tuple[str, str]] = {
-    "en": (",", "."),
-    "fr": ("\u00a0", ","),
-    "pl": ("\u00a0", ","),
-    "de": (".", ","),
-    "es": (".", ","),
-    "it": (".", ","),
-    "pt": (".", ","),
-    "nl": (".", ","),
-}
+from bot.answering.languages import ANSWER_LANGUAGES
+
 _SPACES = "\u00a0\u202f\u2009 "
 # A number as a source spells it: digits with separators between them, and nothing around it
 # that would make it part of a date, an address or a longer number.
@@ -46,7 +36,7 @@ class _Reading:
 
 def _read(raw: str, language: str) -> _Reading | None:
     """`raw` as a writer in `language` means it, or None when it cannot be told."""
-    if language not in _WRITTEN:
+    if language not in ANSWER_LANGUAGES:
         return None
     group, decimal = (",", ".") if language == "en" else (f".{_SPACES}", ",")
     # Spaces group thousands in every language (the SI way); a point or a comma depends on it.
@@ -61,7 +51,8 @@ def _read(raw: str, language: str) -> _Reading | None:
 
 
 def _write(number: _Reading, language: str) -> str:
-    group, decimal = _WRITTEN[language]
+    written = ANSWER_LANGUAGES[language]
+    group, decimal = written.thousands, written.decimal
     whole = number.whole
     if number.grouped:
         head = len(whole) % 3 or 3
@@ -81,9 +72,10 @@ def _spellings(sources: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
 def in_asker_convention(text: str, sources: Iterable[tuple[str, str]], language: str) -> str:
     """`text` with each number copied from `sources` ((sentence, its language) pairs) written
     as `language` writes numbers."""
-    if language not in _WRITTEN or not any(ch.isdigit() for ch in text):
+    if language not in ANSWER_LANGUAGES or not any(ch.isdigit() for ch in text):
         return text
     spellings = _spellings(sources)
+    decimal = ANSWER_LANGUAGES[language].decimal
 
     def rewrite(match: re.Match[str]) -> str:
         raw = match.group(0)
@@ -95,7 +87,8 @@ def in_asker_convention(text: str, sources: Iterable[tuple[str, str]], language:
         (reading,) = readings
         if reading is None:
             return raw
-        if reading.fraction is not None and _WRITTEN[language][1] != "." and "." in raw:
+        if reading.fraction is not None and decimal != "." and "." in raw:
+            # A decimal point stays: in English it may be a version or a time.
             return raw
         return _write(reading, language)
 

@@ -26,7 +26,7 @@ from bot.answering.generation import (
     TokenCallback,
     timed_stream,
 )
-from bot.answering.languages import ANSWER_LANGUAGES, AskerLanguage, asker_language
+from bot.answering.languages import AskerLanguage, asker_language
 from bot.answering.llm import explain_failure
 from bot.answering.meaning_support import MeaningSupport
 from bot.answering.number_format import in_asker_convention
@@ -63,8 +63,6 @@ MAX_WRITTEN_SENTENCES = 3
 # the question ("more likely than not"), and the question's names are its premise even when
 # no sentence spells them (`EvidenceIndex`).
 PREMISE_PROBABILITY = 0.5
-# The languages the reader writes in, by code: their English names for the prompt.
-LANGUAGES = {code: name for code, (name, _refusal) in ANSWER_LANGUAGES.items()}
 
 
 def question_language(question: str, asked: AskerLanguage | None = None) -> str:

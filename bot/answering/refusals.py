@@ -10,7 +10,7 @@ from __future__ import annotations
 from bot.answering.answer import REFUSAL, Answer
 from bot.answering.languages import ANSWER_LANGUAGES, AskerLanguage, asker_language
 
-REFUSALS = {code: refusal for code, (_name, refusal) in ANSWER_LANGUAGES.items()}
+REFUSALS = {code: language.refusal for code, language in ANSWER_LANGUAGES.items()}
 
 
 def refusal_for(question: str, asked: AskerLanguage | None = None) -> str:
