@@ -38,7 +38,7 @@ def _read(raw: str, language: str) -> _Reading | None:
     """`raw` as a writer in `language` means it, or None when it cannot be told."""
     if language not in ANSWER_LANGUAGES:
         return None
-    group, decimal = (",", ".") if language == "en" else (f".{_SPACES}", ",")
+    group, decimal = (",", ".") if language == "en" else (".", ",")
     # Spaces group thousands in every language (the SI way); a point or a comma depends on it.
     groups = re.escape(group + _SPACES)
     match = re.fullmatch(rf"(\d{{1,3}}(?:[{groups}]\d{{3}})+)(?:{re.escape(decimal)}(\d+))?", raw)

@@ -126,8 +126,6 @@ class Reader:
         if self.embeddings is not None:
             meaning = MeaningSupport.measured(self.embeddings, question, evidence)
         language = (asked or asker_language(question)).code
-        # A decision sure that the sentences answer vouches for the question's names, which
-        # the sentences may spell in their own language ("Rhine" / "Rhein").
         premise = probability is not None and probability >= PREMISE_PROBABILITY
         index = EvidenceIndex(evidence, question, meaning, language, premise=premise)
         stream = _VerifiedStream(index, question, self.settings.passage_chars, on_token)
