@@ -396,10 +396,7 @@ class NewsService:
                 on_quote(draft)
             except Exception:
                 log.exception("showing the quote failed; the written answer continues")
-        probability = confidence if isinstance(self.decider, CalibratedDecider) else None
-        answer = reader.read(
-            question, hits, extractive, on_token=on_token, asked=asked, probability=probability
-        )
+        answer = reader.read(question, hits, extractive, on_token=on_token, asked=asked)
         answer.timings_ms["first_output"] = first_output
         return answer
 

@@ -59,10 +59,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_WRITTEN_SENTENCES = 3
-# From this probability on, the calibrated decision holds that the closest sentences answer
-# the question ("more likely than not"), and the question's names are its premise even when
-# no sentence spells them (`EvidenceIndex`).
-PREMISE_PROBABILITY = 0.5
 
 
 def question_language(question: str, asked: AskerLanguage | None = None) -> str:
@@ -112,11 +108,9 @@ class Reader:
         fallback: Answer,
         on_token: TokenCallback | None = None,
         asked: AskerLanguage | None = None,
-        probability: float | None = None,
     ) -> Answer:
         """The written, verified answer; `on_token` gets each verified sentence as it comes;
-        `asked`: the asker's language, when already guessed; `probability`: the calibrated
-        decision's probability that these sentences answer, when there is one."""
+        `asked`: the asker's language, when already guessed."""
         # The quoted answer's sentences are read first: the decision chose them by answer type.
         evidence = select_evidence(hits, fallback.citations[0] if fallback.citations else None)
         if not evidence:
@@ -126,9 +120,9 @@ class Reader:
         if self.embeddings is not None:
             meaning = MeaningSupport.measured(self.embeddings, question, evidence)
         language = (asked or asker_language(question)).code
-        premise = probability is not None and probability >= PREMISE_PROBABILITY
-        index = EvidenceIndex(evidence, question, meaning, language, premise=premise)
-        stream = _VerifiedStream(index, question, self.settings.passage_chars, on_token)
+        stream = _VerifiedStream(
+            evidence, question, self.settings.passage_chars, on_token, meaning, language
+        )
         started = time.perf_counter()
         meta: dict[str, float] = {}
         try:
@@ -324,15 +318,17 @@ class _VerifiedStream:
 
     def __init__(
         self,
-        index: EvidenceIndex,
+        evidence: Sequence[EvidenceSentence],
         question: str,
         passage_chars: int,
         on_token: TokenCallback | None,
+        meaning: MeaningSupport | None = None,
+        language: str | None = None,
     ) -> None:
-        self.evidence = list(index.by_id.values())
-        self.language = index.language
-        self.index = index
-        self.builder = CitationBuilder(self.evidence, passage_chars, index.language)
+        self.evidence = list(evidence)
+        self.language = language
+        self.index = EvidenceIndex(evidence, question, meaning, language)
+        self.builder = CitationBuilder(evidence, passage_chars, language)
         self.on_token = on_token
         self.parts: list[str] = []
         self.emitted = 0

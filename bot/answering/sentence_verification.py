@@ -86,9 +86,7 @@ class EvidenceIndex:
     signed in 1985" answers "When did Greenland sign the Treaty?" from "Grönland unterzeichnete
     1985 einen Vertrag", where only 1985 is the answer's claim. That holds only when the given
     sentences speak of the question's subject: when none holds any of its names, its names are
-    claims again (an answer about the IPCC from sentences that never name it is dropped),
-    unless the calibrated decision holds that the sentences answer (`premise`): then they
-    likely name the subject in their own language ("Rhein" for "Rhine").
+    claims again (an answer about the IPCC from sentences that never name it is dropped).
     Numbers and dates are checked even when the question holds them, so that a question's
     wrong figure is never confirmed.
 
@@ -103,8 +101,6 @@ class EvidenceIndex:
         question: str = "",
         meaning: MeaningSupport | None = None,
         language: str | None = None,
-        *,
-        premise: bool = False,
     ) -> None:
         self.by_id = {s.id: s for s in sentences}
         # The asker's language: a sentence left in its source's language was copied, not
@@ -119,10 +115,7 @@ class EvidenceIndex:
         # Folded, for reading a written sentence's first word as a name (`claims_of`).
         self.named = frozenset(fold(n) for n in named)
         self.subject = tuple(n for n in named if given.has_name(n))
-        # `premise`: the caller knows the sentences answer the question (a confident
-        # decision), so its names are its premise even when the sentences spell them
-        # otherwise ("United States" / "Vereinigten Staaten").
-        self.asked = TextIndex(question if self.subject or premise else "")
+        self.asked = TextIndex(question if self.subject else "")
         self._titles: dict[str, TextIndex] = {}
         # German capitalises every noun ("8000 Soldaten"): a capital after a number is not a
         # name there, so numbers are bound to names only in answers in other languages.
