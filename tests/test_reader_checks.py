@@ -588,6 +588,10 @@ def test_numbers_copied_from_a_source_are_written_the_askers_way() -> None:
         "On 07.12.2026 at 14.30: 8000"
     )
     assert in_asker_convention("1.500 people", german, "en") == "1.500 people"
+    # A sentence whose point marks decimals ("337.96") does not group thousands with it.
+    record = [("Il a atteint 210.332 mph (337.96 km/h) à Pendine, devant 2.800 personnes.", "fr")]
+    written = in_asker_convention("210.332 mph (337.96 km/h), 2.800 people", record, "en")
+    assert written == "210.332 mph (337.96 km/h), 2.800 people"
 
 
 def test_the_written_answer_gives_numbers_the_askers_way_and_quotes_the_source() -> None:

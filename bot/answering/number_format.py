@@ -25,6 +25,7 @@ _SPACES = "\u00a0\u202f\u2009 "
 # A number as a source spells it: digits with separators between them, and nothing around it
 # that would make it part of a date, an address or a longer number.
 _NUMBER = re.compile(r"(?<![\d.,:/])\d+(?:[.,\u00a0\u202f\u2009 ]\d+)*(?![\d]|[.,:/]\d)")
+_DECIMAL = re.compile(r"(?<![\d.,])\d+([.,])(?:\d{1,2}|\d{4,})(?![\d]|[.,]\d)")
 
 
 @dataclass(frozen=True)
@@ -34,11 +35,16 @@ class _Reading:
     grouped: bool  # whether the source grouped the thousands
 
 
-def _read(raw: str, language: str) -> _Reading | None:
-    """`raw` as a writer in `language` means it, or None when it cannot be told."""
+def _read(raw: str, language: str, decimal_marks: frozenset[str]) -> _Reading | None:
+    """`raw` as a writer in `language` means it, or None when it cannot be told;
+    `decimal_marks`: the marks its sentence uses as decimal marks elsewhere."""
     if language not in ANSWER_LANGUAGES:
         return None
     group, decimal = (",", ".") if language == "en" else (".", ",")
+    if group in decimal_marks:
+        # "210.332 mph (337.96 km/h)" in a French sentence: its writer's point is a decimal
+        # point, so "210.332" is no thousands group.
+        group = ""
     # Spaces group thousands in every language (the SI way); a point or a comma depends on it.
     groups = re.escape(group + _SPACES)
     match = re.fullmatch(rf"(\d{{1,3}}(?:[{groups}]\d{{3}})+)(?:{re.escape(decimal)}(\d+))?", raw)
@@ -60,12 +66,17 @@ def _write(number: _Reading, language: str) -> str:
     return whole if number.fraction is None else f"{whole}{decimal}{number.fraction}"
 
 
-def _spellings(sources: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
-    """Each number the sources spell, with the languages that spell it so."""
-    found: dict[str, set[str]] = {}
+def _spellings(
+    sources: Iterable[tuple[str, str]],
+) -> dict[str, set[tuple[str, frozenset[str]]]]:
+    """Each number the sources spell, with the language of each sentence that spells it so
+    and the marks that sentence uses as decimal marks."""
+    found: dict[str, set[tuple[str, frozenset[str]]]] = {}
     for text, language in sources:
+        # A point or comma followed by other than three digits marks decimals ("337.96").
+        marks = frozenset(m.group(1) for m in _DECIMAL.finditer(text))
         for match in _NUMBER.finditer(text):
-            found.setdefault(match.group(0), set()).add(language)
+            found.setdefault(match.group(0), set()).add((language, marks))
     return found
 
 
@@ -79,9 +90,9 @@ def in_asker_convention(text: str, sources: Iterable[tuple[str, str]], language:
 
     def rewrite(match: re.Match[str]) -> str:
         raw = match.group(0)
-        languages = spellings.get(raw, set())
-        readings = {_read(raw, source) for source in languages if source != language}
-        if len(readings) != 1 or language in languages:
+        spelled = spellings.get(raw, set())
+        readings = {_read(raw, source, marks) for source, marks in spelled if source != language}
+        if len(readings) != 1 or language in {source for source, _marks in spelled}:
             # Not copied, copied from a source in the asker's language, or read two ways.
             return raw
         (reading,) = readings
