@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass
 
 from bot.answering.answer import Answer, Citation
+from bot.answering.number_words import SCALE_WORDS
+from bot.answering.verification import fold
 
 # A number as the languages write it: "8000", "8,000", "8 000", "8.000", "1.5", "1,5".
 _NUMBER = re.compile(
@@ -20,14 +22,6 @@ _NUMBER = re.compile(
     r"(?<![\w.,])(?P<int>\d{1,3}(?:[,.\u00a0\u202f ]\d{3})+(?!\d)|\d+)(?:[.,](?P<dec>\d+))?"
     r"(?P<after>\s?(?:%|per ?cent\b|pour ?cent\b|prozent\b|por ?ciento\b))?"
 )
-# Scale words in the corpus languages, by the scale they stand for.
-_SCALES = {
-    "thousand": "thousand k mille tausend mil",
-    "million": "million millions m mn millionen millones millón mio",
-    "billion": "billion billions bn milliard milliards milliarde milliarden mrd",
-    "trillion": "trillion trillions",
-}
-_SCALE = {word: scale for scale, words in _SCALES.items() for word in words.split()}
 # Words after a number that say nothing about what is counted, and dates' month names.
 _NOT_A_UNIT_WORDS = """
 a an the of in on at to and or for by from with than over under about more less per out
@@ -79,7 +73,7 @@ def figures(text: str) -> list[Figure]:
         first = _WORD.match(rest)
         if first is None:
             continue
-        scale = _SCALE.get(first.group(0).lower(), "")
+        scale = SCALE_WORDS.get(fold(first.group(0)), "")
         noun_match = _WORD.match(rest[first.end() :].lstrip()) if scale else first
         if noun_match is None or noun_match.group(0).lower() in _NOT_A_UNIT:
             continue

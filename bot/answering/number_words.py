@@ -65,6 +65,15 @@ _ORDINALS: dict[int, str] = {
     100: "hundredth centieme hundertste centesimo",
     1000: "thousandth millieme tausendste milesimo",
 }
+# Scale words after a number, in the corpus languages, by the scale they stand for:
+# "30 million", "£30m", "6,4 milliards", "5 Mrd." (folded, lower case).
+_SCALES = {
+    "thousand": "thousand k mille tausend mil",
+    "million": "million millions m mn millionen millones millon mio",
+    "billion": "billion billions bn milliard milliards milliarde milliarden mrd",
+    "trillion": "trillion trillions",
+}
+SCALE_WORDS = {word: scale for scale, words in _SCALES.items() for word in words.split()}
 _WORDS = {
     word: value
     for table in (_CARDINALS, _ORDINALS)
