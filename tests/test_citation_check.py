@@ -11,6 +11,7 @@ from bot.answering.answer import REFUSAL
 from bot.answering.verification import (
     Passage,
     PassageSentence,
+    TextIndex,
     claims_of,
     normalize_number,
     split_sentences,
@@ -126,6 +127,14 @@ def test_names_match_across_accents_and_transliteration(passages: list[Passage])
         "Vladimir Putin visited Pyongyang in June [2]. The meeting was in Moscow [2].", passages
     )
     assert all(s.supported for s in result.sentences), [s.problem for s in result.sentences]
+
+
+def test_a_name_inside_a_compound_word_is_found() -> None:
+    # German and Spanish write some names inside one word; a short word is not looked for.
+    german = TextIndex("Die Missionare gründeten in Südafrika und Nordkorea Kirchenschulen.")
+    assert german.has_name("Africa") and german.has_name("Korea")
+    assert TextIndex("Los misioneros llegaron a Sudáfrica.").has_name("Africa")
+    assert not german.has_name("Ages") and not german.has_name("America")
 
 
 def test_refusal_phrase_is_recognised(passages: list[Passage]) -> None:

@@ -309,7 +309,13 @@ class TextIndex:
             return True
         # A shared stem carries names across inflection and language: "Russian" / "russes",
         # "Korean" / "coréens", "Moscow" / "Moscou".
-        return any(_shared_stem(softened, other) for other in self._by_initial.get(softened[0], ()))
+        if any(_shared_stem(softened, other) for other in self._by_initial.get(softened[0], ())):
+            return True
+        # German and Spanish write a name inside a compound: "Südafrika", "Nordkorea",
+        # "Sudáfrica" hold "Africa" and "Korea".
+        return len(softened) >= _COMPOUND_TAIL and any(
+            len(word) > len(softened) and word.endswith(softened) for word in self.softened
+        )
 
     def missing(self, claims: Claims) -> list[str]:
         absent = [n for n in sorted(claims.numbers) if n not in self.numbers]
@@ -319,6 +325,10 @@ class TextIndex:
 
     def covered(self, claims: Claims) -> int:
         return len(claims.labels()) - len(self.missing(claims))
+
+
+# The shortest name looked for at the end of a compound word ("Ages" is not one).
+_COMPOUND_TAIL = 5
 
 
 def _shared_stem(a: str, b: str) -> bool:
