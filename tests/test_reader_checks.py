@@ -19,7 +19,7 @@ from bot.answering.evidence import EvidenceSentence, format_evidence, select_evi
 from bot.answering.extractive import Candidate, citation_for
 from bot.answering.local_model import ModelConfig, ModelFileError, bundled_model_path, load_model
 from bot.answering.meaning_support import MeaningSupport
-from bot.answering.number_binding import unbound_numbers, unpriced_sums
+from bot.answering.number_binding import counted_sums, unbound_numbers, unpriced_sums
 from bot.answering.number_format import in_asker_convention
 from bot.answering.reader import CitationBuilder, Reader
 from bot.answering.sentence_verification import check_answer
@@ -215,6 +215,55 @@ def test_a_count_written_as_a_sum_of_money_is_caught_in_every_language() -> None
     assert unpriced_sums("The 12 soldiers got $12.", ["12 soldiers came home."]) == ["12"]
     # In the written sentence, a comma or the next number ends a number's reach.
     assert unpriced_sums("The 12 soldiers, paid $5 each.", ["12 soldiers came home."]) == []
+
+
+def test_a_sum_of_money_written_as_a_count_or_a_measure_is_caught() -> None:
+    # Asked how many or how long, the reader takes a sentence's one number even when it is a price.
+    evidence = select_evidence(hits_for(GRAZ_DE))
+    cost, trams = id_of(evidence, "310 Millionen"), id_of(evidence, "45 neue")
+    for reply in [
+        f"Graz will buy 310 new trams [{cost}].",
+        f"The tram network is 310 km long [{cost}].",
+        f"Ridership grew by 310% [{cost}].",
+    ]:
+        [written] = check_answer(reply, evidence, "How many trams will Graz buy?").sentences
+        assert written.status == "dropped", reply
+        assert "for a sum of money" in (written.problem or ""), reply
+    checked = check_answer(f"Graz will buy 45 new trams [{trams}].", evidence, "How many?")
+    assert [s.status for s in checked.sentences] == ["verified"]
+    crossrail = "The £10bn Crossrail transport plan is to get the go-ahead this month."
+    assert counted_sums("The Crossrail line will be 10 km long.", [crossrail]) == ["10 km"]
+    # A bare number may be the sum with its currency left off; a date is no count.
+    assert counted_sums("The plan costs 10 billion.", [crossrail]) == []
+    assert counted_sums("It opens on 10 March.", [crossrail]) == []
+    # A source that also gives the number as a count lets it count.
+    assert counted_sums("It employs 300 people.", ["300 people work for the £300m firm."]) == []
+
+
+def test_a_number_the_article_gives_another_name_is_not_the_question_subjects() -> None:
+    # The question's "Barclays" may be written without a source (its premise); the number
+    # must still be the bank's own and not the other bank's in the same sentence.
+    banks = (
+        "Barclays buys into Absa\n\n"
+        "Barclays has agreed to buy a majority stake in South Africa's Absa.\n"
+        "Its divisions focus on business banking, whereas Wells Fargo has 6,000 branches.\n"
+        "The bank, led by John Varley, employs 76,200 staff worldwide.\n"
+    )
+    evidence = select_evidence(hits_for(banks, lang="en"))
+    branches, staff = id_of(evidence, "6,000"), id_of(evidence, "76,200")
+    question = "How many branches does Barclays have?"
+    reply = f"Barclays has 6,000 branches [{branches}]."
+    [written] = check_answer(reply, evidence, question).sentences
+    assert written.status == "dropped" and "'6,000 (Wells Fargo)'" in (written.problem or "")
+    # A name inside another clause ("led by John Varley") does not own the number.
+    asked = "How many staff does Barclays employ?"
+    [written] = check_answer(f"Barclays employs 76,200 staff [{staff}].", evidence, asked).sentences
+    assert written.status == "verified"
+    # Answers in German are not read this way: a capital there may be any noun.
+    german = "Wie viele Filialen hat Barclays?"
+    reply = f"Barclays hat 6.000 Filialen [{branches}]."
+    [written] = check_answer(reply, evidence, german).sentences
+    assert written.status == "verified"
 
 
 def test_an_answer_about_the_question_subject_needs_sources_about_it() -> None:

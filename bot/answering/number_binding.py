@@ -1,5 +1,6 @@
-"""What a number counts: the names written right after it must stand near it in the source,
-and a sum of money must be a sum there too.
+"""What a number counts and whose it is: the names written right after it must stand near it
+in the source, a number given to the question's subject must not belong to another name there,
+a sum of money must be a sum there too, and a sum there is not a count or a measure here.
 
 "Up to 8000 Ukrainian soldiers are fighting in Kursk [1]" cites "jusqu'à 8000 des 10000 soldats
 nord-coréens … déployés dans la région de Koursk". Every claim is in the sentence (8000, Kursk,
@@ -14,8 +15,18 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from bot.answering.number_words import SCALE_WORDS
 from bot.answering.sentence_offers import is_sum, mentions_currency
-from bot.answering.verification import TextIndex, is_name_word, number_spans, words_of
+from bot.answering.verification import (
+    COMMON_VERBS,
+    FUNCTION_WORDS,
+    MONTHS,
+    TextIndex,
+    fold,
+    is_name_word,
+    number_spans,
+    words_of,
+)
 
 # The words after a number that say what it counts ("8000 North Korean soldiers").
 FOLLOWING_WORDS = 3
@@ -24,6 +35,8 @@ SOURCE_WINDOW = 12
 # A year dates an event; the words after it are the event, not what the year counts.
 _YEAR = re.compile(r"1\d{3}|20\d{2}")
 _BREAK = re.compile(r"[.,;:!?()\[\]«»“”\"]")
+# What ends a clause inside a sentence, for the name a number belongs to.
+_CLAUSE = re.compile(r"[,;:()«»“”\"]")
 
 
 def unbound_numbers(written: str, sources: Sequence[str]) -> list[str]:
@@ -61,6 +74,103 @@ def unpriced_sums(written: str, sources: Sequence[str]) -> list[str]:
         if holding and not any(mentions_currency(text) for text in holding):
             problems.append(written[start:end])
     return problems
+
+
+def counted_sums(written: str, sources: Sequence[str]) -> list[str]:
+    """The written sentence's counts and measures ("10 km long", "10%") whose number the
+    sources give only as a sum of money ("the £10bn Crossrail plan"), each as written with
+    what it counts; empty when a source gives the number otherwise too.
+
+    The reverse of `unpriced_sums`: a reader asked "how long?" or "how many?" takes the one
+    number of the sentence even when it is a price. A bare number ("costs 10 billion") is left
+    alone: it may be the sum with its currency left off.
+    """
+    problems = []
+    for start, end, number in number_spans(written):
+        if _YEAR.fullmatch(written[start:end]) or is_sum(written, start, end):
+            continue
+        counted = _counted_word(written, end)
+        if counted is None:
+            continue
+        places = [(text, s, e) for text in sources for s, e, v in number_spans(text) if v == number]
+        if places and all(is_sum(text, s, e) for text, s, e in places):
+            problems.append(f"{written[start:end]}{'' if counted == '%' else ' '}{counted}")
+    return problems
+
+
+def numbers_of_others(written: str, asked: TextIndex, sources: Sequence[str]) -> list[str]:
+    """The written sentence's numbers given to a name of the question ("Barclays has 6,000
+    branches") where the source sentence holding that number does not name it and gives the
+    number to another name in the same clause ("… whereas Wells Fargo operates … from 6,000
+    branches"), each as "number (name)"; empty when none is.
+
+    The question's names may be written without a source (the premise), so a number the
+    article gives a neighbour of the subject reads as the subject's own. Only the clause
+    holding the number is read: "According to Antony Blinken, up to 8000 …" attributes the
+    number, and "The bank, led by John Varley, employs 76,200 staff" gives it to the bank.
+    """
+    problems = []
+    for start, end, number in number_spans(written):
+        if _YEAR.fullmatch(written[start:end]):
+            continue
+        subject = [
+            w.group(0)
+            for w in words_of(written[:start])
+            if is_name_word(w.group(0)) and asked.has_name(w.group(0))
+        ]
+        if not subject:
+            continue
+        holding = [
+            (text, place)
+            for text in sources
+            for place in [next((a for a, _b, v in number_spans(text) if v == number), None)]
+            if place is not None
+        ]
+        if not holding or any(TextIndex(text).has_name(n) for text, _ in holding for n in subject):
+            continue
+        named = TextIndex(written)
+        others = [_other_names(text[:place], asked, named) for text, place in holding]
+        if all(others):
+            problems.append(f"{written[start:end]} ({' '.join(others[0])})")
+    return problems
+
+
+def _other_names(before: str, asked: TextIndex, written: TextIndex) -> list[str]:
+    """The names in the clause that ends at a number, other than the question's and the
+    written sentence's."""
+    start = max((m.end() for m in _CLAUSE.finditer(before)), default=0)
+    words = words_of(before[start:])
+    if start == 0:
+        # A sentence's first word is capitalised as grammar ("Meanwhile", "Selon").
+        words = words[1:]
+    return [
+        w.group(0)
+        for w in words
+        if is_name_word(w.group(0))
+        and not asked.has_name(w.group(0))
+        and not written.has_name(w.group(0))
+    ]
+
+
+def _counted_word(text: str, end: int) -> str | None:
+    """What the number ending at `end` counts or measures: "%" or the first word after it
+    past a scale ("10 million people" gives "people"); None for a function word, a verb, a
+    month ("on 10 March") or a break."""
+    rest = text[end:]
+    if rest.lstrip().startswith("%"):
+        return "%"
+    position = 0
+    for match in words_of(rest)[:2]:
+        if _BREAK.search(rest[position : match.start()]):
+            return None
+        position = match.end()
+        word = fold(match.group(0))
+        if word in SCALE_WORDS:
+            continue
+        if word in FUNCTION_WORDS or word in COMMON_VERBS or word in MONTHS:
+            return None
+        return match.group(0)
+    return None
 
 
 def _following_names(text: str, end: int) -> list[str]:

@@ -15,7 +15,12 @@ from typing import Literal
 
 from bot.answering.evidence import EvidenceSentence
 from bot.answering.meaning_support import MeaningSupport
-from bot.answering.number_binding import unbound_numbers, unpriced_sums
+from bot.answering.number_binding import (
+    counted_sums,
+    numbers_of_others,
+    unbound_numbers,
+    unpriced_sums,
+)
 from bot.answering.verification import (
     Claims,
     TextIndex,
@@ -281,17 +286,28 @@ def _copied_language(sentence: WrittenSentence, evidence: EvidenceIndex) -> Writ
 
 
 def _bound(sentence: WrittenSentence, evidence: EvidenceIndex) -> WrittenSentence:
-    """The sentence, dropped when a number it gives counts something else in its sources, or
-    is a sum of money where they give it for something else."""
+    """The sentence, dropped when a number it gives counts something else in its sources,
+    belongs to another name there than the question's, is a sum of money where they give it
+    for something else, or counts what they give as a sum."""
     sources = [evidence.by_id[i].text for i in sentence.support]
     # A currency reads the same in every language; names after a number only outside German.
     unbound = unbound_numbers(sentence.text, sources) if evidence.binds_numbers else []
+    # A capital tells a name from a noun outside German only, in sources as in answers.
+    others: list[str] = []
+    german = any(evidence.by_id[i].hit.chunk.lang == "de" for i in sentence.support)
+    if evidence.binds_numbers and not german:
+        others = numbers_of_others(sentence.text, evidence.asked, sources)
     sums = unpriced_sums(sentence.text, sources)
-    if not unbound and not sums:
+    counts = counted_sums(sentence.text, sources)
+    if not unbound and not others and not sums and not counts:
         return sentence
-    what = ", ".join([f"'{u}'" for u in unbound] + [f"'{u}' as a sum" for u in sums])
+    what = ", ".join(
+        [f"'{u}'" for u in [*unbound, *others]]
+        + [f"'{u}' as a sum" for u in sums]
+        + [f"'{u}' for a sum of money" for u in counts]
+    )
     problem = f"{what}: {_refs(sentence.support)} gives that number for something else"
-    numbers = tuple(normalize_number(u.split()[0]) for u in [*unbound, *sums])
+    numbers = tuple(normalize_number(u.split()[0]) for u in [*unbound, *others, *sums, *counts])
     return WrittenSentence(
         sentence.text, sentence.cited, "dropped", problem=problem, misbound=numbers
     )
