@@ -19,10 +19,16 @@ from bot.answering.evidence import EvidenceSentence, format_evidence, select_evi
 from bot.answering.extractive import Candidate, citation_for
 from bot.answering.local_model import ModelConfig, ModelFileError, bundled_model_path, load_model
 from bot.answering.meaning_support import MeaningSupport
-from bot.answering.number_binding import counted_sums, unbound_numbers, unpriced_sums
+from bot.answering.number_binding import (
+    counted_sums,
+    numbers_of_others,
+    unbound_numbers,
+    unpriced_sums,
+)
 from bot.answering.number_format import in_asker_convention
 from bot.answering.reader import CitationBuilder, Reader
 from bot.answering.sentence_verification import check_answer
+from bot.answering.verification import TextIndex
 from bot.settings import Settings
 from retrieval.catalog import ChunkRecord
 from retrieval.embedding_cache import CachedEmbeddings
@@ -259,6 +265,16 @@ def test_a_number_the_article_gives_another_name_is_not_the_question_subjects() 
     asked = "How many staff does Barclays employ?"
     [written] = check_answer(f"Barclays employs 76,200 staff [{staff}].", evidence, asked).sentences
     assert written.status == "verified"
+    # A name after a preposition places or qualifies; it does not own the number.
+    surfer = "Il s'agissait d'un résident de l'Etat du Queensland âgé de 60 ans."
+    asked_age = TextIndex("How old was the surfer killed near Brisbane?")
+    written_age = "The surfer killed near Brisbane was 60 years old."
+    assert numbers_of_others(written_age, asked_age, [surfer]) == []
+    assert numbers_of_others("Brisbane has 60 beaches.", TextIndex("Brisbane?"), [surfer]) == []
+    rival = "Its divisions differ, whereas Wells Fargo has 60 beaches."
+    assert numbers_of_others("Brisbane has 60 beaches.", TextIndex("Brisbane?"), [rival]) == [
+        "60 (Wells Fargo)"
+    ]
     # Answers in German are not read this way: a capital there may be any noun.
     german = "Wie viele Filialen hat Barclays?"
     reply = f"Barclays hat 6.000 Filialen [{branches}]."

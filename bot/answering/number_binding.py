@@ -16,6 +16,7 @@ import re
 from collections.abc import Sequence
 
 from bot.answering.number_words import SCALE_WORDS
+from bot.answering.question_types import word_list
 from bot.answering.sentence_offers import is_sum, mentions_currency
 from bot.answering.verification import (
     COMMON_VERBS,
@@ -37,6 +38,19 @@ _YEAR = re.compile(r"1\d{3}|20\d{2}")
 _BREAK = re.compile(r"[.,;:!?()\[\]«»“”\"]")
 # What ends a clause inside a sentence, for the name a number belongs to.
 _CLAUSE = re.compile(r"[,;:()«»“”\"]")
+# Words after which a name places or qualifies ("near Brisbane", "de l'Etat du Queensland")
+# rather than acts, and the articles that may stand between (folded).
+_PREPOSITIONS = frozenset(
+    word_list(
+        """
+    of in at on near from to by with for about into across outside inside
+    a de du des d dans sur pres chez vers entre au aux en
+    von vom im in am bei aus nach zu zum zur
+    del desde hasta para por con cerca
+    """
+    )
+)
+_ARTICLES = frozenset(word_list("the l la le les el los las der die das dem den des"))
 
 
 def unbound_numbers(written: str, sources: Sequence[str]) -> list[str]:
@@ -113,11 +127,8 @@ def numbers_of_others(written: str, asked: TextIndex, sources: Sequence[str]) ->
     for start, end, number in number_spans(written):
         if _YEAR.fullmatch(written[start:end]):
             continue
-        subject = [
-            w.group(0)
-            for w in words_of(written[:start])
-            if is_name_word(w.group(0)) and asked.has_name(w.group(0))
-        ]
+        acting = _acting_names(written[:start], sentence_start=False)
+        subject = [n for n in acting if asked.has_name(n)]
         if not subject:
             continue
         holding = [
@@ -136,20 +147,37 @@ def numbers_of_others(written: str, asked: TextIndex, sources: Sequence[str]) ->
 
 
 def _other_names(before: str, asked: TextIndex, written: TextIndex) -> list[str]:
-    """The names in the clause that ends at a number, other than the question's and the
-    written sentence's."""
-    start = max((m.end() for m in _CLAUSE.finditer(before)), default=0)
-    words = words_of(before[start:])
-    if start == 0:
-        # A sentence's first word is capitalised as grammar ("Meanwhile", "Selon").
-        words = words[1:]
-    return [
-        w.group(0)
-        for w in words
-        if is_name_word(w.group(0))
-        and not asked.has_name(w.group(0))
-        and not written.has_name(w.group(0))
-    ]
+    """The names acting in the clause that ends at a number, other than the question's and
+    the written sentence's."""
+    clause = before[max((m.end() for m in _CLAUSE.finditer(before)), default=0) :]
+    names = _acting_names(clause, sentence_start=clause is before)
+    return [n for n in names if not asked.has_name(n) and not written.has_name(n)]
+
+
+def _acting_names(text: str, sentence_start: bool = True) -> list[str]:
+    """The names in `text` that may own what follows: not those after a preposition, which
+    place or qualify ("near Brisbane", "un résident de l'Etat du Queensland âgé de 60 ans").
+    Articles between a preposition and its name are skipped."""
+    words = words_of(text)
+    names: list[str] = []
+    placed = False
+    for position, match in enumerate(words):
+        word = match.group(0)
+        folded = fold(word)
+        if position == 0 and sentence_start:
+            # A sentence's first word is capitalised as grammar ("Meanwhile", "Selon"), unless
+            # a name follows it in a group ("Wells Fargo operates …").
+            following = words[1].group(0) if len(words) > 1 else ""
+            if not (is_name_word(word) and is_name_word(following)):
+                placed = folded in _PREPOSITIONS
+                continue
+        if is_name_word(word):
+            if not placed:
+                names.append(word)
+            continue
+        if folded not in _ARTICLES:
+            placed = folded in _PREPOSITIONS
+    return names
 
 
 def _counted_word(text: str, end: int) -> str | None:
