@@ -669,3 +669,28 @@ def test_the_written_answer_gives_numbers_the_askers_way_and_quotes_the_source()
     assert "112,000 people" in answer.answer and "112.000" not in answer.answer
     assert "".join(streamed) == answer.answer
     assert any("112.000 Menschen" in c.quote for c in answer.citations)
+
+
+def test_recorded_replies_are_replayed_for_the_same_prompt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # bench/reader_replay.py measures a change to the checks without asking the model again.
+    from bench import reader_replay
+
+    model_stream = Reader._stream
+    replies = tmp_path / "replies.jsonl"
+    trams = id_of(select_evidence(hits_for(GRAZ_DE)), "45 neue")
+    question = "How many trams will Graz buy?"
+    monkeypatch.setattr(Reader, "_stream", model_stream)
+    reader_replay.install("record", replies)
+    recorded, _ = read(f"Graz will buy 45 new trams [{trams}].", GRAZ_DE, question)
+    assert recorded.mode == "generated" and len(replies.read_text().splitlines()) == 1
+    monkeypatch.setattr(Reader, "_stream", model_stream)
+    asked = reader_replay.install("replay", replies)
+    # The model would now say NOT FOUND; the recorded reply stands for the same prompt.
+    replayed, streamed = read("NOT FOUND", GRAZ_DE, question)
+    assert replayed.answer == recorded.answer and streamed and asked == []
+    # Another prompt is asked, and added to the file.
+    other, _ = read("NOT FOUND", GRAZ_DE, "Who will deliver the trams?")
+    assert other.abstained and asked == ["Who will deliver the trams?"]
+    assert len(replies.read_text().splitlines()) == 2
