@@ -267,14 +267,14 @@ def test_a_number_the_article_gives_another_name_is_not_the_question_subjects() 
     assert written.status == "verified"
     # A name after a preposition places or qualifies; it does not own the number.
     surfer = "Il s'agissait d'un résident de l'Etat du Queensland âgé de 60 ans."
-    asked_age = TextIndex("How old was the surfer killed near Brisbane?")
+    age = "How old was the surfer killed near Brisbane?"
     written_age = "The surfer killed near Brisbane was 60 years old."
-    assert numbers_of_others(written_age, asked_age, [surfer]) == []
-    assert numbers_of_others("Brisbane has 60 beaches.", TextIndex("Brisbane?"), [surfer]) == []
+    assert numbers_of_others(written_age, TextIndex(age), {"brisbane"}, [surfer]) == []
+    beaches = "How many beaches has Brisbane?"
+    town = ("Brisbane has 60 beaches.", TextIndex(beaches), {"brisbane"})
+    assert numbers_of_others(*town, [surfer]) == []
     rival = "Its divisions differ, whereas Wells Fargo has 60 beaches."
-    assert numbers_of_others("Brisbane has 60 beaches.", TextIndex("Brisbane?"), [rival]) == [
-        "60 (Wells Fargo)"
-    ]
+    assert numbers_of_others(*town, [rival]) == ["60 (Wells Fargo)"]
     # Answers in German are not read this way: a capital there may be any noun.
     german = "Wie viele Filialen hat Barclays?"
     reply = f"Barclays hat 6.000 Filialen [{branches}]."

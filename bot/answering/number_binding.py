@@ -13,7 +13,7 @@ not compared: "soldiers" and "soldats" cannot be matched by spelling, names can.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from bot.answering.number_words import SCALE_WORDS
 from bot.answering.question_types import word_list
@@ -112,7 +112,9 @@ def counted_sums(written: str, sources: Sequence[str]) -> list[str]:
     return problems
 
 
-def numbers_of_others(written: str, asked: TextIndex, sources: Sequence[str]) -> list[str]:
+def numbers_of_others(
+    written: str, asked: TextIndex, named: Collection[str], sources: Sequence[str]
+) -> list[str]:
     """The written sentence's numbers given to a name of the question ("Barclays has 6,000
     branches") where the source sentence holding that number does not name it and gives the
     number to another name in the same clause ("… whereas Wells Fargo operates … from 6,000
@@ -122,15 +124,10 @@ def numbers_of_others(written: str, asked: TextIndex, sources: Sequence[str]) ->
     article gives a neighbour of the subject reads as the subject's own. Only the clause
     holding the number is read: "According to Antony Blinken, up to 8000 …" attributes the
     number, and "The bank, led by John Varley, employs 76,200 staff" gives it to the bank.
+    `asked` indexes the question, `named` holds its names (folded).
     """
     problems = []
-    for start, end, number in number_spans(written):
-        if _YEAR.fullmatch(written[start:end]):
-            continue
-        acting = _acting_names(written[:start], sentence_start=False)
-        subject = [n for n in acting if asked.has_name(n)]
-        if not subject:
-            continue
+    for shown, number, subject in _subject_numbers(written, named):
         holding = [
             (text, place)
             for text in sources
@@ -142,8 +139,24 @@ def numbers_of_others(written: str, asked: TextIndex, sources: Sequence[str]) ->
         named = TextIndex(written)
         others = [_other_names(text[:place], asked, named) for text, place in holding]
         if all(others):
-            problems.append(f"{written[start:end]} ({' '.join(others[0])})")
+            problems.append(f"{shown} ({' '.join(others[0])})")
     return problems
+
+
+def _subject_numbers(written: str, named: Collection[str]) -> list[tuple[str, str, list[str]]]:
+    """The written sentence's numbers (not years) given to names of the question (`named`,
+    folded): each as written, in its one spelling, with those names ("Barclays has 6,000
+    branches" gives ("6,000", "6000", ["Barclays"])). "Every day 112,000 people …" gives none:
+    "every" is no name of "How many people ride … every day?"."""
+    found = []
+    for start, end, number in number_spans(written):
+        if _YEAR.fullmatch(written[start:end]):
+            continue
+        acting = _acting_names(written[:start], sentence_start=False)
+        subject = [n for n in acting if fold(n) in named]
+        if subject:
+            found.append((written[start:end], number, subject))
+    return found
 
 
 def _other_names(before: str, asked: TextIndex, written: TextIndex) -> list[str]:

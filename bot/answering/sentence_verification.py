@@ -296,7 +296,7 @@ def _bound(sentence: WrittenSentence, evidence: EvidenceIndex) -> WrittenSentenc
     others: list[str] = []
     german = any(evidence.by_id[i].hit.chunk.lang == "de" for i in sentence.support)
     if evidence.binds_numbers and not german:
-        others = numbers_of_others(sentence.text, evidence.asked, sources)
+        others = numbers_of_others(sentence.text, evidence.asked, evidence.named, sources)
     sums = unpriced_sums(sentence.text, sources)
     counts = counted_sums(sentence.text, sources)
     if not unbound and not others and not sums and not counts:
