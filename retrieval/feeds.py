@@ -37,6 +37,7 @@ CREATE TABLE IF NOT EXISTS entries (
     attempts INTEGER NOT NULL,
     reason TEXT NOT NULL,
     seen_at TEXT NOT NULL,
+    fingerprint TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (feed_url, key)
 );
 CREATE INDEX IF NOT EXISTS entries_by_link ON entries (link);
@@ -199,10 +200,23 @@ class FeedLog:
     def __init__(self, path: Path) -> None:
         self._db: sqlite3.Connection = connect_sqlite(path)
         self._db.executescript(SCHEMA)
-        columns = {row[1] for row in self._db.execute("PRAGMA table_info(entries)")}
-        if "fingerprint" not in columns:
+        if "fingerprint" not in self._columns():
             # Files written before fingerprints existed gain the column; old rows match by key.
-            self._db.execute("ALTER TABLE entries ADD COLUMN fingerprint TEXT NOT NULL DEFAULT ''")
+            # Under the write lock, and looked for again there: two feeds polled at once open
+            # the same file, and the second would add the column twice.
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                if "fingerprint" not in self._columns():
+                    self._db.execute(
+                        "ALTER TABLE entries ADD COLUMN fingerprint TEXT NOT NULL DEFAULT ''"
+                    )
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def _columns(self) -> set[str]:
+        return {row[1] for row in self._db.execute("PRAGMA table_info(entries)")}
 
     def close(self) -> None:
         self._db.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,7 +13,7 @@ from typer.testing import CliRunner
 from bot.cli import app
 from bot.errors import UserError
 from bot.service import NewsService
-from retrieval.feeds import MAX_ATTEMPTS, FeedError, read_feed
+from retrieval.feeds import MAX_ATTEMPTS, FeedError, FeedLog, read_feed
 from retrieval.loading import LoadOptions
 from tests.conftest import make_service
 from tests.local_servers import static_http
@@ -175,3 +177,55 @@ def test_cli_ingest_feed(site, tmp_path: Path) -> None:
     assert refused.exit_code == 2
     assert "not an RSS or Atom feed" in refused.stderr
     assert runner.invoke(app, ["ingest"]).exit_code == 2
+
+
+# The feed log as written before entries had fingerprints.
+_LOG_BEFORE_FINGERPRINTS = """
+CREATE TABLE entries (
+    feed_url TEXT NOT NULL, key TEXT NOT NULL, link TEXT NOT NULL, updated TEXT NOT NULL,
+    state TEXT NOT NULL, attempts INTEGER NOT NULL, reason TEXT NOT NULL,
+    seen_at TEXT NOT NULL, PRIMARY KEY (feed_url, key)
+);
+INSERT INTO entries VALUES ('u', 'k', 'l', 'x', 'done', 1, '', '2024-01-01');
+"""
+
+
+def _open_at_once(path: Path, pollers: int) -> tuple[list[FeedLog], list[Exception]]:
+    start = threading.Barrier(pollers)
+    logs: list[FeedLog] = []
+    errors: list[Exception] = []
+
+    def open_log() -> None:
+        start.wait()
+        try:
+            logs.append(FeedLog(path))
+        except Exception as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=open_log) for _ in range(pollers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return logs, errors
+
+
+def test_a_feed_log_from_before_fingerprints_is_upgraded_once_by_concurrent_pollers(
+    tmp_path: Path,
+) -> None:
+    # Two feeds of one collection polled at once open the same log; an old file gains its
+    # fingerprint column once, and no poller fails on another's upgrade.
+    for attempt in range(10):
+        path = tmp_path / f"feeds-{attempt}.sqlite"
+        with sqlite3.connect(path) as db:
+            # Written by newsbot, so in WAL mode as every store file.
+            db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(_LOG_BEFORE_FINGERPRINTS)
+        logs, errors = _open_at_once(path, 4)
+        assert errors == [] and len(logs) == 4
+        for log in logs:
+            log.close()
+        with sqlite3.connect(path) as db:
+            columns = [row[1] for row in db.execute("PRAGMA table_info(entries)")]
+            assert columns.count("fingerprint") == 1
+            assert db.execute("SELECT key, fingerprint FROM entries").fetchall() == [("k", "")]
