@@ -136,8 +136,8 @@ def numbers_of_others(
         ]
         if not holding or any(TextIndex(text).has_name(n) for text, _ in holding for n in subject):
             continue
-        named = TextIndex(written)
-        others = [_other_names(text[:place], asked, named) for text, place in holding]
+        written_index = TextIndex(written)
+        others = [_other_names(text[:place], asked, written_index) for text, place in holding]
         if all(others):
             problems.append(f"{shown} ({' '.join(others[0])})")
     return problems
@@ -162,8 +162,8 @@ def _subject_numbers(written: str, named: Collection[str]) -> list[tuple[str, st
 def _other_names(before: str, asked: TextIndex, written: TextIndex) -> list[str]:
     """The names acting in the clause that ends at a number, other than the question's and
     the written sentence's."""
-    clause = before[max((m.end() for m in _CLAUSE.finditer(before)), default=0) :]
-    names = _acting_names(clause, sentence_start=clause is before)
+    start = max((m.end() for m in _CLAUSE.finditer(before)), default=0)
+    names = _acting_names(before[start:], sentence_start=start == 0)
     return [n for n in names if not asked.has_name(n) and not written.has_name(n)]
 
 
