@@ -275,6 +275,11 @@ def test_a_number_the_article_gives_another_name_is_not_the_question_subjects() 
     assert numbers_of_others(*town, [surfer]) == []
     rival = "Its divisions differ, whereas Wells Fargo has 60 beaches."
     assert numbers_of_others(*town, [rival]) == ["60 (Wells Fargo)"]
+    # The subject is one of the question's names, not any word it holds with a capital here.
+    riders = "How many people ride the trams every day?"
+    vienna = "On weekdays, Wiener Linien carries 112,000 people."
+    written = "Every day 112,000 people ride the trams."
+    assert numbers_of_others(written, TextIndex(riders), set(), [vienna]) == []
     # Answers in German are not read this way: a capital there may be any noun.
     german = "Wie viele Filialen hat Barclays?"
     reply = f"Barclays hat 6.000 Filialen [{branches}]."
