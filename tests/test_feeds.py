@@ -229,3 +229,13 @@ def test_a_feed_log_from_before_fingerprints_is_upgraded_once_by_concurrent_poll
             columns = [row[1] for row in db.execute("PRAGMA table_info(entries)")]
             assert columns.count("fingerprint") == 1
             assert db.execute("SELECT key, fingerprint FROM entries").fetchall() == [("k", "")]
+
+
+def test_a_new_feed_log_opened_by_concurrent_pollers(tmp_path: Path) -> None:
+    # Two feeds of one collection polled at once create the same log file.
+    for attempt in range(10):
+        path = tmp_path / f"new-{attempt}.sqlite"
+        logs, errors = _open_at_once(path, 4)
+        assert errors == [] and len(logs) == 4
+        for log in logs:
+            log.close()
