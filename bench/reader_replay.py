@@ -49,9 +49,10 @@ def install(mode: str, path: Path) -> list[str]:
     asked: list[str] = []
 
     def record(key: str, stream: Any, complete: bool, meta: dict[str, float]) -> None:
-        row = {"key": key, "question": stream.question, "reply": stream.text, "meta": meta}
+        row = {"key": key, "question": stream.question, "reply": stream.text}
+        row |= {"meta": meta, "complete": complete}
         with path.open("a", encoding="utf-8") as out:
-            out.write(json.dumps({**row, "complete": complete}, ensure_ascii=False) + "\n")
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
 
     def stream(self: Any, messages: list, verified: Any, meta: dict[str, float]) -> bool:
         key = prompt_key(messages)
