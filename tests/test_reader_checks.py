@@ -22,6 +22,7 @@ from bot.answering.meaning_support import MeaningSupport
 from bot.answering.number_binding import (
     counted_sums,
     numbers_of_others,
+    rescaled_numbers,
     unbound_numbers,
     unpriced_sums,
 )
@@ -244,6 +245,50 @@ def test_a_sum_of_money_written_as_a_count_or_a_measure_is_caught() -> None:
     assert counted_sums("It opens on 10 March.", [crossrail]) == []
     # A source that also gives the number as a count lets it count.
     assert counted_sums("It employs 300 people.", ["300 people work for the £300m firm."]) == []
+
+
+def test_a_number_keeps_its_scale_in_every_language() -> None:
+    # "5 miliardi" is five billion: an answer of "5 million euros" holds the number and the
+    # currency of its source and is still off by a thousand times.
+    floods = (
+        "Alluvione in Emilia-Romagna\n\n"
+        "Le piogge hanno provocato lo straripamento di 21 fiumi.\n"
+        "Il presidente della Regione ha stimato i danni in circa 5 miliardi di euro.\n"
+    )
+    evidence = select_evidence(hits_for(floods, lang="it"))
+    damage = id_of(evidence, "5 miliardi")
+    question = "How much damage did the floods cause?"
+    for reply in [
+        f"The floods caused about 5 million euros in damage [{damage}].",
+        f"The damage is estimated at €5 [{damage}].",
+        f"The floods caused 5 trillion euros of damage [{damage}].",
+    ]:
+        [written] = check_answer(reply, evidence, question).sentences
+        assert written.status == "dropped", reply
+        assert "is '5 miliardi'" in (written.problem or ""), reply
+        # The source's own number, misread: a quote of it is still the answer.
+        assert written.misbound == (), reply
+    for reply in [
+        f"The floods caused about 5 billion euros in damage [{damage}].",
+        f"The damage is estimated at €5bn [{damage}].",
+    ]:
+        checked = check_answer(reply, evidence, question).sentences
+        assert [s.status for s in checked] == ["verified"], reply
+    # Two scale words make one ("mil millones": a thousand millions), a lone letter is a scale
+    # only against its number, and a count without a scale is left to the other checks.
+    spanish = ["Los daños ascienden a 5 mil millones de euros."]
+    assert rescaled_numbers("The damage is 5 billion euros.", spanish) == []
+    assert rescaled_numbers("The damage is 5 million euros.", spanish) == [
+        ("5 million", "5 mil millones")
+    ]
+    assert (
+        rescaled_numbers("The fund holds £30m.", ["Le fonds atteint 30 millions de livres."]) == []
+    )
+    assert rescaled_numbers("The wall is 10 m high.", ["Die Mauer ist 10 Meter hoch."]) == []
+    assert rescaled_numbers("14 people died.", ["Le vittime sono 14, su 36 mila sfollati."]) == []
+    assert rescaled_numbers("14 million people died.", ["Le vittime sono 14."]) == [
+        ("14 million", "14")
+    ]
 
 
 def test_a_number_the_article_gives_another_name_is_not_the_question_subjects() -> None:

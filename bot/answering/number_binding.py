@@ -1,6 +1,7 @@
 """What a number counts and whose it is: the names written right after it must stand near it
 in the source, a number given to the question's subject must not belong to another name there,
-a sum of money must be a sum there too, and a sum there is not a count or a measure here.
+a sum of money must be a sum there too, a sum there is not a count or a measure here, and a
+number keeps its scale ("5 miliardi" is 5 billion, never 5 million).
 
 "Up to 8000 Ukrainian soldiers are fighting in Kursk [1]" cites "jusqu'à 8000 des 10000 soldats
 nord-coréens … déployés dans la région de Koursk". Every claim is in the sentence (8000, Kursk,
@@ -15,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Sequence
 
-from bot.answering.number_words import SCALE_WORDS
+from bot.answering.number_words import SCALE_WORDS, scale_after
 from bot.answering.question_types import word_list
 from bot.answering.sentence_offers import is_sum, mentions_currency
 from bot.answering.verification import (
@@ -109,6 +110,34 @@ def counted_sums(written: str, sources: Sequence[str]) -> list[str]:
         places = [(text, s, e) for text in sources for s, e, v in number_spans(text) if v == number]
         if places and all(is_sum(text, s, e) for text, s, e in places):
             problems.append(f"{written[start:end]}{'' if counted == '%' else ' '}{counted}")
+    return problems
+
+
+def rescaled_numbers(written: str, sources: Sequence[str]) -> list[tuple[str, str]]:
+    """The written sentence's numbers given with another scale than every source gives them
+    ("5 million euros" where the sources hold only "5 miliardi di euro"), each as written
+    with its scale and as a source writes it ("5 million", "5 miliardi"); empty when a source
+    gives the same scale.
+
+    A number is checked when it has a scale word or is a sum of money: "€300" from "300
+    millions d'euros" drops six zeros too. Scales read alike in every language ("Mrd.", "bn",
+    "miliardi", "mil millones"); a plain count ("14 people") is left to the other checks.
+    """
+    problems = []
+    for start, end, number in number_spans(written):
+        exponent, words = scale_after(written, end)
+        if not words and not is_sum(written, start, end):
+            continue
+        given = [
+            (text, s, e, scale_after(text, e))
+            for text in sources
+            for s, e, v in number_spans(text)
+            if v == number
+        ]
+        if given and all(scale != exponent for _t, _s, _e, (scale, _w) in given):
+            text, s, e, (_scale, source_words) = given[0]
+            shown = f"{written[start:end]} {words}".strip()
+            problems.append((shown, f"{text[s:e]} {source_words}".strip()))
     return problems
 
 

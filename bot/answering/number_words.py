@@ -9,6 +9,7 @@ make one. One is left out: "ein", "un", "uno" are articles far more often than n
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # Folded (lower case, no accents) cardinal words in English, French, German and Spanish.
 _CARDINALS: dict[int, str] = {
@@ -65,15 +66,22 @@ _ORDINALS: dict[int, str] = {
     100: "hundredth centieme hundertste centesimo",
     1000: "thousandth millieme tausendste milesimo",
 }
-# Scale words after a number, in the corpus languages, by the scale they stand for:
-# "30 million", "£30m", "6,4 milliards", "5 Mrd." (folded, lower case).
+# Scale words after a number, by the scale they stand for: "30 million", "£30m", "6,4
+# milliards", "5 Mrd.", "5 miliardi", "2,1 milhões", "3 miljard" (folded, lower case). The
+# Spanish "billón" is a million millions; "mil millones" is read as two scales (`scale_after`).
 _SCALES = {
-    "thousand": "thousand k mille tausend mil",
-    "million": "million millions m mn millionen millones millon mio",
-    "billion": "billion billions bn milliard milliards milliarde milliarden mrd",
-    "trillion": "trillion trillions",
+    "thousand": "thousand k mille tausend mil mila duizend",
+    "million": "million millions m mn millionen millones millon mio milione milioni milhao "
+    "milhoes miljoen miljoenen",
+    "billion": "billion billions bn milliard milliards milliarde milliarden mrd miliardo "
+    "miliardi bilhao bilhoes miljard miljarden",
+    "trillion": "trillion trillions billon billones",
 }
 SCALE_WORDS = {word: scale for scale, words in _SCALES.items() for word in words.split()}
+# Powers of ten of the scales: "5 mil millones" is 5 × 10^(3+6).
+SCALE_EXPONENTS = {"thousand": 3, "million": 6, "billion": 9, "trillion": 12}
+# A scale word right after a number, glued ("£10bn") or after one space ("5 Mrd.").
+_SCALE_WORD = re.compile(r"[ \u00a0\u202f]?([^\W\d_]+)\.?")
 _WORDS = {
     word: value
     for table in (_CARDINALS, _ORDINALS)
@@ -124,3 +132,25 @@ def _roman_value(numeral: str) -> int:
         following = _ROMAN_VALUES[numeral[i + 1]] if i + 1 < len(numeral) else 0
         total += -value if value < following else value
     return total
+
+
+def scale_after(text: str, end: int) -> tuple[int, str]:
+    """The power of ten that the scale words right after a number (ending at `end`) give it,
+    and those words as written: "5 miliardi di euro" gives (9, "miliardi"), "£10bn" (9,
+    "bn"), "5 mil millones" (9, "mil millones"), "14 morti" (0, "")."""
+    exponent = 0
+    position = end
+    while (match := _SCALE_WORD.match(text, position)) is not None:
+        word = _fold_ascii(match.group(1))
+        scale = SCALE_WORDS.get(word)
+        # A lone letter is a scale only against the number: "£30m", but "a 10 m wall".
+        if scale is None or (len(word) == 1 and match.group(0)[0].isspace()):
+            break
+        exponent += SCALE_EXPONENTS[scale]
+        position = match.end()
+    return exponent, text[end:position].strip()
+
+
+def _fold_ascii(word: str) -> str:
+    # Scale words differ from their folded forms by case and accents only ("milhões").
+    return unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode().casefold()

@@ -18,6 +18,7 @@ from bot.answering.meaning_support import MeaningSupport
 from bot.answering.number_binding import (
     counted_sums,
     numbers_of_others,
+    rescaled_numbers,
     unbound_numbers,
     unpriced_sums,
 )
@@ -288,7 +289,7 @@ def _copied_language(sentence: WrittenSentence, evidence: EvidenceIndex) -> Writ
 def _bound(sentence: WrittenSentence, evidence: EvidenceIndex) -> WrittenSentence:
     """The sentence, dropped when a number it gives counts something else in its sources,
     belongs to another name there than the question's, is a sum of money where they give it
-    for something else, or counts what they give as a sum."""
+    for something else, counts what they give as a sum, or has another scale there."""
     sources = [evidence.by_id[i].text for i in sentence.support]
     # A currency reads the same in every language; names after a number only outside German.
     unbound = unbound_numbers(sentence.text, sources) if evidence.binds_numbers else []
@@ -299,17 +300,21 @@ def _bound(sentence: WrittenSentence, evidence: EvidenceIndex) -> WrittenSentenc
         others = numbers_of_others(sentence.text, evidence.asked, evidence.named, sources)
     sums = unpriced_sums(sentence.text, sources)
     counts = counted_sums(sentence.text, sources)
-    if not unbound and not others and not sums and not counts:
+    scaled = rescaled_numbers(sentence.text, sources)
+    if not unbound and not others and not sums and not counts and not scaled:
         return sentence
+    refs = _refs(sentence.support)
     what = ", ".join(
         [f"'{u}'" for u in [*unbound, *others]]
         + [f"'{u}' as a sum" for u in sums]
         + [f"'{u}' for a sum of money" for u in counts]
     )
-    problem = f"{what}: {_refs(sentence.support)} gives that number for something else"
+    problems = [f"{what}: {refs} gives that number for something else"] if what else []
+    problems += [f"'{shown}' is '{source}' in {refs}" for shown, source in scaled]
+    # A number given another scale is the source's own, misread: quoting the source is right.
     numbers = tuple(normalize_number(u.split()[0]) for u in [*unbound, *others, *sums, *counts])
     return WrittenSentence(
-        sentence.text, sentence.cited, "dropped", problem=problem, misbound=numbers
+        sentence.text, sentence.cited, "dropped", problem="; ".join(problems), misbound=numbers
     )
 
 
