@@ -15,28 +15,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Sequence
+from functools import lru_cache
 
-from bot.answering.number_words import SCALE_WORDS, scale_after
+from bot.answering.number_mentions import Mention, mentions, mentions_of
 from bot.answering.question_types import word_list
-from bot.answering.sentence_offers import is_sum, mentions_currency
-from bot.answering.verification import (
-    COMMON_VERBS,
-    FUNCTION_WORDS,
-    MONTHS,
-    TextIndex,
-    fold,
-    is_name_word,
-    number_spans,
-    words_of,
-)
+from bot.answering.sentence_offers import mentions_currency
+from bot.answering.verification import TextIndex, fold, is_name_word, words_of
 
-# The words after a number that say what it counts ("8000 North Korean soldiers").
-FOLLOWING_WORDS = 3
 # How far from the number, in words either side, the source may name what it counts.
 SOURCE_WINDOW = 12
-# A year dates an event; the words after it are the event, not what the year counts.
-_YEAR = re.compile(r"1\d{3}|20\d{2}")
-_BREAK = re.compile(r"[.,;:!?()\[\]«»“”\"]")
 # What ends a clause inside a sentence, for the name a number belongs to.
 _CLAUSE = re.compile(r"[,;:()«»“”\"]")
 # Words after which a name places or qualifies ("near Brisbane", "de l'Etat du Queensland")
@@ -58,16 +45,15 @@ def unbound_numbers(written: str, sources: Sequence[str]) -> list[str]:
     """The written sentence's numbers whose qualifying names no source holds near that number,
     each as written with its names ("8000 Ukrainian"); empty when all are bound."""
     problems = []
-    for start, end, number in number_spans(written):
-        if _YEAR.fullmatch(written[start:end]):
+    for number in mentions(written):
+        names = number.following_names
+        if number.is_year or not names:
             continue
-        names = _following_names(written, end)
-        if not names:
-            continue
-        windows = [window for text in sources for window in _windows(text, number)]
+        places = mentions_of(number.value, sources)
+        windows = [w for w in map(_window, places) if w is not None]
         # A number spelled out in the source ("vier") has no position here: other checks judge it.
         if windows and not any(all(w.has_name(n) for n in names) for w in windows):
-            problems.append(f"{written[start:end]} {' '.join(names)}")
+            problems.append(f"{number.written} {' '.join(names)}")
     return problems
 
 
@@ -82,12 +68,12 @@ def unpriced_sums(written: str, sources: Sequence[str]) -> list[str]:
     gives its number for something else.
     """
     problems = []
-    for start, end, number in number_spans(written):
-        if not is_sum(written, start, end):
+    for number in mentions(written):
+        if not number.is_sum:
             continue
-        holding = [text for text in sources if number in {v for _s, _e, v in number_spans(text)}]
+        holding = {place.text for place in mentions_of(number.value, sources)}
         if holding and not any(mentions_currency(text) for text in holding):
-            problems.append(written[start:end])
+            problems.append(number.written)
     return problems
 
 
@@ -101,15 +87,13 @@ def counted_sums(written: str, sources: Sequence[str]) -> list[str]:
     alone: it may be the sum with its currency left off.
     """
     problems = []
-    for start, end, number in number_spans(written):
-        if _YEAR.fullmatch(written[start:end]) or is_sum(written, start, end):
+    for number in mentions(written):
+        if number.is_year or number.is_sum or number.counted is None:
             continue
-        counted = _counted_word(written, end)
-        if counted is None:
-            continue
-        places = [(text, s, e) for text in sources for s, e, v in number_spans(text) if v == number]
-        if places and all(is_sum(text, s, e) for text, s, e in places):
-            problems.append(f"{written[start:end]}{'' if counted == '%' else ' '}{counted}")
+        places = mentions_of(number.value, sources)
+        if places and all(place.is_sum for place in places):
+            counted = number.counted
+            problems.append(f"{number.written}{'' if counted == '%' else ' '}{counted}")
     return problems
 
 
@@ -124,20 +108,13 @@ def rescaled_numbers(written: str, sources: Sequence[str]) -> list[tuple[str, st
     "miliardi", "mil millones"); a plain count ("14 people") is left to the other checks.
     """
     problems = []
-    for start, end, number in number_spans(written):
-        exponent, words = scale_after(written, end)
-        if not words and not is_sum(written, start, end):
+    for number in mentions(written):
+        exponent, words = number.scale
+        if not words and not number.is_sum:
             continue
-        given = [
-            (text, s, e, scale_after(text, e))
-            for text in sources
-            for s, e, v in number_spans(text)
-            if v == number
-        ]
-        if given and all(scale != exponent for _t, _s, _e, (scale, _w) in given):
-            text, s, e, (_scale, source_words) = given[0]
-            shown = f"{written[start:end]} {words}".strip()
-            problems.append((shown, f"{text[s:e]} {source_words}".strip()))
+        places = mentions_of(number.value, sources)
+        if places and all(place.scale[0] != exponent for place in places):
+            problems.append((number.with_scale, places[0].with_scale))
     return problems
 
 
@@ -156,35 +133,34 @@ def numbers_of_others(
     `asked` indexes the question, `named` holds its names (folded).
     """
     problems = []
-    for shown, number, subject in _subject_numbers(written, named):
-        holding = [
-            (text, place)
-            for text in sources
-            for place in [next((a for a, _b, v in number_spans(text) if v == number), None)]
-            if place is not None
-        ]
-        if not holding or any(TextIndex(text).has_name(n) for text, _ in holding for n in subject):
+    written_index = _index(written)
+    for number, subject in _subject_numbers(written, named):
+        # Where each source sentence first gives the number.
+        first: dict[str, Mention] = {}
+        for place in mentions_of(number.value, sources):
+            first.setdefault(place.text, place)
+        holding = list(first.values())
+        if not holding or any(_index(p.text).has_name(n) for p in holding for n in subject):
             continue
-        written_index = TextIndex(written)
-        others = [_other_names(text[:place], asked, written_index) for text, place in holding]
+        others = [_other_names(p.text[: p.start], asked, written_index) for p in holding]
         if all(others):
-            problems.append(f"{shown} ({' '.join(others[0])})")
+            problems.append(f"{number.written} ({' '.join(others[0])})")
     return problems
 
 
-def _subject_numbers(written: str, named: Collection[str]) -> list[tuple[str, str, list[str]]]:
+def _subject_numbers(written: str, named: Collection[str]) -> list[tuple[Mention, list[str]]]:
     """The written sentence's numbers (not years) given to names of the question (`named`,
-    folded): each as written, in its one spelling, with those names ("Barclays has 6,000
-    branches" gives ("6,000", "6000", ["Barclays"])). "Every day 112,000 people …" gives none:
-    "every" is no name of "How many people ride … every day?"."""
+    folded), each with those names ("Barclays has 6,000 branches" gives 6,000 with
+    ["Barclays"]). "Every day 112,000 people …" gives none: "every" is no name of "How many
+    people ride … every day?"."""
     found = []
-    for start, end, number in number_spans(written):
-        if _YEAR.fullmatch(written[start:end]):
+    for number in mentions(written):
+        if number.is_year:
             continue
-        acting = _acting_names(written[:start], sentence_start=False)
+        acting = _acting_names(written[: number.start], sentence_start=False)
         subject = [n for n in acting if fold(n) in named]
         if subject:
-            found.append((written[start:end], number, subject))
+            found.append((number, subject))
     return found
 
 
@@ -222,52 +198,16 @@ def _acting_names(text: str, sentence_start: bool = True) -> list[str]:
     return names
 
 
-def _counted_word(text: str, end: int) -> str | None:
-    """What the number ending at `end` counts or measures: "%" or the first word after it
-    past a scale ("10 million people" gives "people"); None for a function word, a verb, a
-    month ("on 10 March") or a break."""
-    rest = text[end:]
-    if rest.lstrip().startswith("%"):
-        return "%"
-    position = 0
-    for match in words_of(rest)[:2]:
-        if _BREAK.search(rest[position : match.start()]):
-            return None
-        position = match.end()
-        word = fold(match.group(0))
-        if word in SCALE_WORDS:
-            continue
-        if word in FUNCTION_WORDS or word in COMMON_VERBS or word in MONTHS:
-            return None
-        return match.group(0)
-    return None
+def _window(place: Mention) -> TextIndex | None:
+    """The words of its sentence within `SOURCE_WINDOW` words of a number, indexed (None
+    when the sentence has no words)."""
+    words = words_of(place.text)
+    before = sum(1 for w in words if w.end() <= place.start)
+    span = words[max(0, before - SOURCE_WINDOW) : before + SOURCE_WINDOW]
+    return TextIndex(place.text[span[0].start() : span[-1].end()]) if span else None
 
 
-def _following_names(text: str, end: int) -> list[str]:
-    """The capitalised words right after a number: "8000 North Korean soldiers" gives
-    "Korean" ("North" is a descriptor); "10% of Earth's forests" gives none, since what
-    follows "of" is not what the number counts."""
-    names = []
-    position = end
-    for match in words_of(text[end:])[:FOLLOWING_WORDS]:
-        word = match.group(0)
-        if _BREAK.search(text[position : end + match.start()]) or not word[:1].isupper():
-            break
-        position = end + match.end()
-        if is_name_word(word):
-            names.append(word)
-    return names
-
-
-def _windows(text: str, number: str) -> list[TextIndex]:
-    words = words_of(text)
-    windows = []
-    for start, _end, value in number_spans(text):
-        if value != number:
-            continue
-        before = sum(1 for w in words if w.end() <= start)
-        low, high = max(0, before - SOURCE_WINDOW), before + SOURCE_WINDOW
-        span = words[low:high]
-        if span:
-            windows.append(TextIndex(text[span[0].start() : span[-1].end()]))
-    return windows
+@lru_cache(maxsize=1024)
+def _index(text: str) -> TextIndex:
+    # The same source sentences are read for every number of every written sentence.
+    return TextIndex(text)

@@ -136,8 +136,8 @@ def _roman_value(numeral: str) -> int:
 
 def scale_after(text: str, end: int) -> tuple[int, str]:
     """The power of ten that the scale words right after a number (ending at `end`) give it,
-    and those words as written: "5 miliardi di euro" gives (9, "miliardi"), "£10bn" (9,
-    "bn"), "5 mil millones" (9, "mil millones"), "14 morti" (0, "")."""
+    and the text from the number's end to theirs: "5 miliardi di euro" gives (9, " miliardi"),
+    "£10bn" (9, "bn"), "5 mil millones" (9, " mil millones"), "14 morti" (0, "")."""
     exponent = 0
     position = end
     while (match := _SCALE_WORD.match(text, position)) is not None:
@@ -148,7 +148,7 @@ def scale_after(text: str, end: int) -> tuple[int, str]:
             break
         exponent += SCALE_EXPONENTS[scale]
         position = match.end()
-    return exponent, text[end:position].strip()
+    return exponent, text[end:position]
 
 
 def _fold_ascii(word: str) -> str:
