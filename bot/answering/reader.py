@@ -204,7 +204,8 @@ class Reader:
                 )
         if dropped:
             notes.append(f"dropped {len(dropped)} unsupported sentence(s): {_describe(dropped)}")
-        builder = CitationBuilder(stream.evidence, self.settings.passage_chars, stream.language)
+        language = stream.index.language
+        builder = CitationBuilder(stream.evidence, self.settings.passage_chars, language)
         text = " ".join(builder.marked(s) for s in kept)
         return Answer(
             question=question,
@@ -326,7 +327,6 @@ class _VerifiedStream:
         language: str | None = None,
     ) -> None:
         self.evidence = list(evidence)
-        self.language = language
         self.index = EvidenceIndex(evidence, question, meaning, language)
         self.builder = CitationBuilder(evidence, passage_chars, language)
         self.on_token = on_token
