@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from retrieval.articles import Article, Chunk
-from retrieval.embedding_cache import connect_sqlite
 from retrieval.near_duplicates import Signature
+from retrieval.sqlite_files import connect_sqlite
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

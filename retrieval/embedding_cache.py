@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,34 +11,11 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.embedders import ArrayEmbeddings
+from retrieval.sqlite_files import connect_sqlite
 
 
 def text_key(text: str) -> bytes:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()[:16]
-
-
-# 0.05 s apart: ten seconds in all.
-_WAL_ATTEMPTS = 200
-
-
-def connect_sqlite(path: Path) -> sqlite3.Connection:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Autocommit mode: transactions are opened explicitly where several writes must agree.
-    connection = sqlite3.connect(path, timeout=60, check_same_thread=False, isolation_level=None)
-    # Turning a new file to WAL needs a lock that SQLite's busy timeout does not wait for: two
-    # feeds polled at once, opening one new log, got "database is locked". Wait here instead.
-    for attempt in range(_WAL_ATTEMPTS):
-        try:
-            connection.execute("PRAGMA journal_mode=WAL")
-            break
-        except sqlite3.OperationalError as error:
-            if "locked" not in str(error) or attempt == _WAL_ATTEMPTS - 1:
-                connection.close()
-                raise
-            time.sleep(0.05)
-    connection.execute("PRAGMA synchronous=NORMAL")
-    connection.execute("PRAGMA busy_timeout=60000")
-    return connection
 
 
 class EmbeddingCache:

@@ -14,10 +14,10 @@ from urllib.parse import urljoin
 import feedparser
 
 from retrieval.articles import Article, content_hash
-from retrieval.embedding_cache import connect_sqlite
 from retrieval.feed_dates import clamp_date, entry_date
 from retrieval.fetching import FetchError
 from retrieval.loading import LoadFailure, LoadOptions, iter_articles
+from retrieval.sqlite_files import connect_sqlite
 
 # An entry whose article failed this many polls in a row is not fetched again.
 MAX_ATTEMPTS = 3

@@ -7,7 +7,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from retrieval.embedding_cache import connect_sqlite
+from retrieval.sqlite_files import connect_sqlite
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS subscriptions (

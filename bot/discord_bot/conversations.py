@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.answering.followup import Turn
-from retrieval.embedding_cache import connect_sqlite
+from retrieval.sqlite_files import connect_sqlite
 
 from .scopes import Scope
 
