@@ -65,6 +65,32 @@ def test_sentences_glued_without_a_space_are_split_but_names_with_dots_are_not()
     ]
 
 
+def test_sentences_split_in_scripts_without_capitals_and_with_their_own_stops() -> None:
+    # A quote from an Arabic, Hebrew, Hindi, Urdu or Korean article is one sentence, not the
+    # whole paragraph; Cyrillic capitals outside А-Я (Ё, Є, Ї) start sentences too.
+    cases = {
+        "ضرب زلزال بقوة 6.8 درجات. وأعلنت الوزارة أن عدد القتلى بلغ 2946؟ نعم.": [
+            "ضرب زلزال بقوة 6.8 درجات.",
+            "وأعلنت الوزارة أن عدد القتلى بلغ 2946؟",
+            "نعم.",
+        ],
+        "שריפה פרצה בעיר. עשרה אנשים נפצעו.": ["שריפה פרצה בעיר.", "עשרה אנשים נפצעו."],
+        "भारत में बाढ़ आई। 50 लोग मारे गए।": ["भारत में बाढ़ आई।", "50 लोग मारे गए।"],
+        "یہ ایک جملہ ہے۔ یہ دوسرا ہے۔": ["یہ ایک جملہ ہے۔", "یہ دوسرا ہے۔"],
+        "지진이 발생했습니다. 사망자는 10명입니다.": [
+            "지진이 발생했습니다.",
+            "사망자는 10명입니다.",
+        ],
+        "Произошёл пожар. Ёлка сгорела. Їжак утік.": [
+            "Произошёл пожар.",
+            "Ёлка сгорела.",
+            "Їжак утік.",
+        ],
+    }
+    for text, expected in cases.items():
+        assert [text[s:e] for s, e in sentence_spans(text)] == expected, text
+
+
 def test_a_scale_abbreviated_after_a_number_does_not_end_a_sentence() -> None:
     # Cut at "Mio.", a quote would give the sum without its currency.
     text = (
