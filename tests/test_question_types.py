@@ -75,6 +75,28 @@ from bot.answering.sentence_offers import offered_types, question_terms, term_co
         ("Hoeveel kost de nieuwe brug?", "money"),
         ("Wanneer begon de oorlog?", "date"),
         ("Waar kwamen de ministers samen?", "place"),
+        # Polish from its opening words; Russian, Ukrainian, Arabic and Chinese anywhere.
+        ("Ile osób zginęło w pożarze?", "quantity"),
+        ("Ile kosztował remont?", "money"),
+        ("Kiedy wybuchł pożar?", "date"),
+        ("Kto ogłosił żałobę?", "person"),
+        ("Сколько детей погибло?", "quantity"),
+        ("Сколько стоит ремонт?", "money"),
+        ("В каком году начался пожар?", "date"),
+        ("Кто объявил траур?", "person"),
+        ("Где произошёл пожар?", "place"),
+        ("Скільки людей загинуло?", "quantity"),
+        ("Коли почалася пожежа?", "date"),
+        ("كم عدد القتلى؟", "quantity"),
+        ("كم تكلفة إعادة الإعمار؟", "money"),
+        ("متى وقع الزلزال؟", "date"),
+        ("من أمر بالمساعدات؟", "person"),
+        ("من أين جاءت المساعدات؟", "place"),
+        ("郑州暴雨死了多少人？", "quantity"),
+        ("重建要花多少钱？", "money"),
+        ("暴雨是什么时候发生的？", "date"),
+        ("谁发表了指示？", "person"),
+        ("地铁在哪里被困？", "place"),
         # German "wie" is "how", not Dutch "who"; a French wave is not Portuguese "where".
         ("Wie kam es zu dem Abkommen?", "other"),
         ("Quelle est la longueur d'onde ?", "other"),
@@ -101,6 +123,16 @@ def test_sentences_in_italian_portuguese_and_dutch_offer_numbers_and_dates() -> 
     assert "date" in offered_types("De oorlog begon in februari.", "nl")
     assert "quantity" in offered_types("Foram enviados dez soldados.", "pt")
     assert "money" in offered_types("Il ponte è costato venti milioni di euro.", "it")
+
+
+def test_sentences_in_cyrillic_offer_names_and_dates() -> None:
+    # "Путин" names someone as "Putin" does; "28 марта" is a date as "28 March" is.
+    offers = offered_types("Президент Владимир Путин объявил 28 марта днём траура.", "ru")
+    assert {"person", "date"} <= offers
+    assert "person" in offered_types("По данным США, система была отключена.", "ru")
+    assert "date" in offered_types("Пожежа почалася 25 березня.", "uk")
+    assert "date" in offered_types("Pożar wybuchł 25 kwietnia.", "pl")
+    assert "person" not in offered_types("погибли 60 человек, из них 37 детей.", "ru")
 
 
 def test_numbers_written_against_chinese_japanese_or_korean_words_are_offered() -> None:

@@ -155,6 +155,20 @@ def test_names_in_cyrillic_sources_support_their_latin_spelling_and_no_other() -
     assert "Smolensk" in (wrong.sentences[0].problem or "")
 
 
+def test_months_in_polish_russian_and_ukrainian_dates_support_the_written_month() -> None:
+    for source, right, wrong in [
+        ("Путин объявил 28 марта днём национального траура.", "March 28", "April 28"),
+        ("Жалобу оголосили 28 березня.", "28 March", "28 May"),
+        ("Żałobę ogłoszono 28 kwietnia.", "April 28", "March 28"),
+    ]:
+        evidence = select_evidence(hits_for(f"Żałoba\n{source}"))
+        said = id_of(evidence, "28")
+        kept = check_answer(f"Mourning was declared for {right} [{said}].", evidence)
+        assert [s.status for s in kept.sentences] == ["verified"], source
+        dropped = check_answer(f"Mourning was declared for {wrong} [{said}].", evidence)
+        assert [s.status for s in dropped.sentences] == ["dropped"], source
+
+
 def test_a_number_the_article_spells_out_supports_the_same_number_in_digits() -> None:
     # "dureront deux ans": the model writes "2 years"; a changed number is still caught.
     evidence = select_evidence(hits_for(LYON_FR))

@@ -1,5 +1,6 @@
 """The kind of answer a question expects (a sum, a quantity, a date, a name, a place), in
-English, French, German and Spanish, and from its opening words in Italian, Portuguese and Dutch."""
+English, French, German and Spanish, from its opening words in Italian, Portuguese, Dutch and
+Polish, and in Russian, Ukrainian, Arabic and Chinese."""
 
 from __future__ import annotations
 
@@ -126,7 +127,47 @@ _OPENING_PATTERNS: tuple[tuple[AnswerType, str], ...] = (
     ),
     ("person", _OPENS + r"(chi|di chi|a chi|da chi|quem|de quem|a quem|por quem)\b"),
 )
-_COMPILED = tuple((kind, re.compile(pattern)) for kind, pattern in (*_PATTERNS, *_OPENING_PATTERNS))
+# Russian, Ukrainian and Arabic question words (folded: "й" reads "и", "أ" reads "ا") and
+# Chinese ones, read anywhere: no word of the languages above is spelled in these scripts, and
+# Chinese puts its question word where the answer goes ("死了多少人"). Arabic "من" (who, and
+# "from") asks for a person only where the question opens; "من اين" (from where) is a place.
+# Polish, read where the question opens, like Italian: "ile" and "kto" are short.
+_SCRIPT_PATTERNS: tuple[tuple[AnswerType, str], ...] = (
+    (
+        "money",
+        r"(\b(сколько|скільки) (\w+ ){0,4}?(стоит|стоят|стоил|стоила|стоило|стоили|стоить|"
+        r"стоїть|коштує|коштують|коштував|заплатил|заплатили|платит|платят|заплатив)\b|"
+        r"(^|\s)كم (سعر|تكلفة|ثمن|يكلف|تكلف|كلف|دفع|دفعت)|多少钱|花了多少|^ile (\w+ ){0,4}?"
+        r"(kosztu\w*|kosztow\w*|zap[lł]ac\w*|p[lł]ac\w*)\b)",
+    ),
+    (
+        "date",
+        r"(\b(когда|коли|с каких пор|в (каком|котором) (году|месяце|веке)|какого числа|"
+        r"в якому (році|місяці|столітті)|якого числа)\b|(^|\s)متى(\s|$)|(^|\s)في اي (عام|سنة|يوم|"
+        r"شهر)|什么时候|何时|哪一?年|几月|几号|哪一?天|^(kiedy|od kiedy|do kiedy|"
+        r"w (ktorym|jakim) (roku|miesiacu|wieku|dniu))\b)",
+    ),
+    (
+        "quantity",
+        r"(\b(сколько|скільки|какои (величины|длины|высоты)|какого (размера|возраста))\b|"
+        r"(^|\s)كم(\s|$)|多少|几[个人次年天岁名座位]|多大|多长|多高|多远|^ile\b)",
+    ),
+    (
+        "place",
+        r"(\b(где|куда|откуда|де|куди|звідки|в какои (стране|город\w*|области)|"
+        r"в якіи (краіні|області))\b|(^|\s)(اين|من اين|الى اين)(\s|$)|哪里|哪儿|在哪|何处|"
+        r"^(gdzie|skad|dokad|w (jakim|ktorym) (kraju|miescie))\b)",
+    ),
+    (
+        "person",
+        r"(\b(кто|кого|кому|чеи|чья|чьи|хто|чии|чия)\b|^من(?= \S)|"
+        r"谁|哪位|^(kto|kogo|komu|czyj|czyja)\b)",
+    ),
+)
+_COMPILED = tuple(
+    (kind, re.compile(pattern))
+    for kind, pattern in (*_PATTERNS, *_OPENING_PATTERNS, *_SCRIPT_PATTERNS)
+)
 
 
 def word_list(text: str) -> list[str]:

@@ -10,7 +10,9 @@ from bot.answering.question_types import AnswerType, fold, word_list
 from bot.answering.verification import COMMON_VERBS, FUNCTION_WORDS, TextIndex, strip_markers
 
 # Month and weekday names of the four languages and of Italian, Portuguese and Dutch, folded
-# (no accents, lower case). "augustus" (an emperor too) and "marco" (a first name) are left out.
+# (no accents, lower case), and months as Polish, Russian and Ukrainian dates write them ("28
+# марта"). "augustus" (an emperor too), "marco" (a first name) and Polish "marca" and "maja"
+# (a Spanish word, a first name) are left out.
 _CALENDAR = word_list(
     "january february march april may june july august september october november "
     "december janvier fevrier mars avril mai juin juillet aout septembre octobre "
@@ -23,6 +25,9 @@ _CALENDAR = word_list(
     "jahrzehnt decada yesterday today tomorrow hier aujourd demain gestern heute morgen "
     "ayer hoy manana gennaio febbraio aprile maggio giugno luglio settembre ottobre dicembre "
     "janeiro fevereiro maio junho julho setembro outubro dezembro januari februari maart mei "
+    "stycznia lutego kwietnia czerwca lipca sierpnia wrzesnia pazdziernika listopada grudnia "
+    "января февраля марта апреля мая июня июля августа сентября октября ноября декабря "
+    "січня лютого березня квітня травня червня липня серпня вересня жовтня листопада грудня "
     "lunedi martedi mercoledi giovedi venerdi maandag dinsdag woensdag donderdag "
     "vrijdag zaterdag zondag secolo secoli seculo seculos eeuw decennio decennium ieri oggi "
     "domani ontem hoje gisteren vandaag"
@@ -74,8 +79,9 @@ _CURRENCY_WORDS = frozenset(
         "dollaro sterline reais"
     )
 )
-_CAPITALISED = re.compile(r"[A-ZÀ-ÖØ-ÞĀ-ſ][\w'’-]*")
-_ACRONYM = re.compile(r"\b[A-ZÀ-ÖØ-Þ]{2,}\b")
+# Latin, Greek and Cyrillic capitals: "Путин", "США" name someone as "Putin" and "USA" do.
+_CAPITALISED = re.compile(r"[A-ZÀ-ÖØ-ÞĀ-ſΑ-ΩЀ-Я][\w'’-]*")
+_ACRONYM = re.compile(r"\b[A-ZÀ-ÖØ-ÞΑ-ΩЀ-Я]{2,}\b")
 # A preposition of place, then a name: "in Kursk", "à Moscou", "nach Berlin", "en Madrid".
 _PLACE = re.compile(
     r"(?:\b(?:in|at|from|near|to|à|au|aux|en|dans|vers|près de|nach|im|aus|bei|nahe|a|desde|"

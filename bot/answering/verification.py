@@ -27,19 +27,26 @@ _GROUP_SEPARATORS = re.compile(r"[,.\u00a0\u202f\u2009 ]")
 _WORD = re.compile(r"[^\W\d_]+")
 
 _MONTHS = {
-    # en, fr, de, es, it, pt; ambiguous English words ("may", "march") count only capitalised.
-    1: "january janvier januar enero gennaio janeiro",
-    2: "february fevrier februar febrero febbraio fevereiro",
-    3: "march mars marz marzo marco",
-    4: "april avril abril aprile",
-    5: "may mai mayo maggio maio",
-    6: "june juin juni junio giugno junho",
-    7: "july juillet juli julio luglio julho",
-    8: "august aout agosto",
-    9: "september septembre septiembre settembre setembro",
-    10: "october octobre oktober octubre ottobre outubro",
-    11: "november novembre noviembre novembro",
-    12: "december decembre dezember diciembre dicembre dezembro",
+    # en, fr, de, es, it, pt, then nl, pl, ru, uk, folded ("маи" is "май"); Polish "marca" is
+    # a Spanish word and Dutch "mei" and "augustus" are names too: left out. Ambiguous English
+    # words ("may", "march") count only capitalised.
+    1: "january janvier januar enero gennaio janeiro januari stycznia styczen января январь "
+    "січня січень",
+    2: "february fevrier februar febrero febbraio fevereiro februari lutego luty февраля "
+    "февраль лютого лютии",
+    3: "march mars marz marzo marco maart marzec марта март березня березень",
+    4: "april avril abril aprile kwietnia kwiecien апреля апрель квітня квітень",
+    5: "may mai mayo maggio maio мая маи травня травень",
+    6: "june juin juni junio giugno junho czerwca czerwiec июня июнь червня червень",
+    7: "july juillet juli julio luglio julho lipca lipiec июля июль липня липень",
+    8: "august aout agosto sierpnia sierpien августа август серпня серпень",
+    9: "september septembre septiembre settembre setembro wrzesnia wrzesien сентября "
+    "сентябрь вересня вересень",
+    10: "october octobre oktober octubre ottobre outubro pazdziernika pazdziernik октября "
+    "октябрь жовтня жовтень",
+    11: "november novembre noviembre novembro listopada listopad ноября ноябрь листопада",
+    12: "december decembre dezember diciembre dicembre dezembro grudnia grudzien декабря "
+    "декабрь грудня грудень",
 }
 MONTHS = {name: number for number, names in _MONTHS.items() for name in names.split()}
 _MONTH_LABELS = {number: names.split()[0].capitalize() for number, names in _MONTHS.items()}
