@@ -5,6 +5,18 @@ from __future__ import annotations
 import unicodedata
 from collections import Counter
 
+# Character ranges, for regular expression classes. Kana and Han ideographs: written with no
+# space between words, so each character stands as a word of its own.
+UNSPACED = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+HANGUL = "\u1100-\u11ff\uac00-\ud7af"
+# Scripts without capital letters, where any letter may start a sentence: Hebrew, Arabic,
+# Devanagari and Bengali, Thai, Georgian, Hangul, kana and Han.
+CASELESS = (
+    "\u0590-\u05ff\u0600-\u06ff\u0750-\u077f\u0900-\u09ff\u0e00-\u0e7f\u10d0-\u10ff"
+    + HANGUL
+    + UNSPACED
+)
+
 # Enough letters to tell; a text's script is settled within its first few hundred.
 _SAMPLE = 400
 # Japanese mixes kana with the Han characters Chinese writes names in: one family here.

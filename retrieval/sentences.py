@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from retrieval.scripts import CASELESS
+
 Span = tuple[int, int]
 
 # A sentence ends at . ! ? … (with closing quotes/brackets) when whitespace and a plausible
@@ -15,16 +17,12 @@ Span = tuple[int, int]
 # police". A mark right after two lower-case letters or digits and right before a capitalised
 # word ends a sentence there too; "U.S.A", "Mr.Benn", "ASP.NET", "Node.js" and "am 7.Januar"
 # stay whole (upper case before, an abbreviation, lower case after, an ordinal).
-# Scripts without capitals start a sentence with any letter: Arabic, Hebrew, Devanagari and
-# Bengali, Thai, Georgian, Hangul, kana and CJK ideographs. Arabic and Urdu end a question with
-# "؟" and Urdu a sentence with "۔"; Hindi and Bengali end one with a danda ("।").
-_CASELESS = "\u0590-\u05ff\u0600-\u06ff\u0750-\u077f\u0900-\u09ff\u0e00-\u0e7f\u10d0-\u10ff" + (
-    "\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
-)
+# Scripts without capitals start a sentence with any letter (`CASELESS`). Arabic and Urdu end
+# a question with "؟" and Urdu a sentence with "۔"; Hindi and Bengali end one with a danda ("।").
 _ENDS = ".!?…؟۔।"
 _BOUNDARY = re.compile(
     rf"""(?<![{_ENDS}])[{_ENDS}]++["'”’»)\]]*+"""
-    rf"""(?=\s+["'“‘«(\[¿¡–—-]?\s*[A-ZÀ-ÖØ-ÞĀ-ſΑ-ΩЀ-Я0-9{_CASELESS}])"""
+    rf"""(?=\s+["'“‘«(\[¿¡–—-]?\s*[A-ZÀ-ÖØ-ÞĀ-ſΑ-ΩЀ-Я0-9{CASELESS}])"""
     r"""|(?<=[a-zß-öø-ÿ0-9%]{2})[.!?…]++["”’»)\]]*+(?=["“«]?[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ])"""
     r"""|[。！？]+""",
 )

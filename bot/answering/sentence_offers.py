@@ -8,6 +8,7 @@ from itertools import pairwise
 
 from bot.answering.question_types import AnswerType, fold, word_list
 from bot.answering.verification import COMMON_VERBS, FUNCTION_WORDS, TextIndex, strip_markers
+from retrieval.scripts import HANGUL, UNSPACED
 
 # Month and weekday names of the four languages and of Italian, Portuguese and Dutch, folded
 # (no accents, lower case), and months as Polish, Russian and Ukrainian dates write them ("28
@@ -43,7 +44,7 @@ _ORDINAL_DAY = re.compile(r"\b\d{1,2}(st|nd|rd|th|er|e|\.)(?=\s)")
 _NUMERIC_DATE = re.compile(r"\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b")
 # Chinese, Japanese and Korean write numbers against their words ("来自25个国家的600家企业"):
 # a number there stands alone although a letter touches it.
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_CJK = UNSPACED + HANGUL
 # News abbreviates large sums: "£30m", "$2bn", "5k". "A380" and "COVID19" hold no number.
 _NUMBER = re.compile(
     rf"(?<![^\W{_CJK}])(?<!\.)\d+(?:[.,\u00a0\u202f ]\d{{3}})*(?:[.,]\d+)?(?:m|bn|mn|k)?"
