@@ -141,6 +141,10 @@ def test_contains_answer_matches_whole_words_only() -> None:
     assert not contains_answer("It gave up 1308 points", ["308"])
     assert not contains_answer("anything", [""])
     assert contains_answer("Der Flughafen Catania", ["Catane", "Catania"])
+    # Chinese writes no spaces: each ideograph is a word, and a number beside one is whole.
+    assert contains_answer("这场暴雨共造成郑州市380人死亡或失踪。", ["380"])
+    assert contains_answer("14名乘客不幸遇难。", ["14名乘客"])
+    assert not contains_answer("造成郑州市1380人死亡", ["380"])
 
 
 # --- retrieval metrics on hand-made rankings -------------------------------------------------

@@ -88,6 +88,28 @@ def test_sample_contexts_file_holds_the_shipped_article_and_loads() -> None:
 
 
 # --- the news set (articles in ../shared/corpora) ---------------------------------------------
+# --- articles in six more languages (in the repository) ---------------------------------------
+def test_world_questions_are_answered_verbatim_by_their_articles() -> None:
+    contexts = rows(EVAL / "world" / "contexts.jsonl")
+    texts = {row["context_id"]: row["text"] for row in contexts}
+    assert {row["lang"] for row in contexts} == {"it", "pt", "nl", "ru", "ar", "zh"}
+    english = rows(EVAL / "world" / "questions.en.jsonl")
+    own = rows(EVAL / "world" / "questions.own-language.jsonl")
+    unanswerable = rows(EVAL / "world" / "unanswerable.jsonl")
+    check_answerable_rows(english + own)
+    assert answer_problems(english + own, texts) == []
+    assert {row["lang"] for row in english} == {"en"} and len(english) >= 30
+    # One question in each article's own language, asked of that article.
+    languages = {row["context_id"]: row["lang"] for row in contexts}
+    assert sorted(languages[row["context_id"]] for row in own) == sorted(languages.values())
+    assert all(row["lang"] == languages[row["context_id"]] for row in own)
+    assert len(unanswerable) >= 12 and all(row["why"] for row in unanswerable)
+    assert {row["context_id"] for row in unanswerable} == set(texts)
+    ids = [row["id"] for row in english + own + unanswerable]
+    assert len(ids) == len(set(ids))
+    assert len(load_contexts(EVAL / "world" / "contexts.jsonl")) == 6
+
+
 def test_news_set_counts_spread_and_ids() -> None:
     english = rows(NEWS / "questions.en.jsonl")
     other = rows(NEWS / "questions.fr-de.jsonl")
