@@ -135,6 +135,15 @@ def test_sentences_in_cyrillic_offer_names_and_dates() -> None:
     assert "person" not in offered_types("погибли 60 человек, из них 37 детей.", "ru")
 
 
+def test_a_year_shaped_number_before_what_it_counts_is_a_quantity() -> None:
+    # "1000 kilometer" and "1500 soldats" count; "in 2019" and a number alone date.
+    assert "quantity" in offered_types("Er ontstonden files van meer dan 1000 kilometer.", "nl")
+    assert "quantity" in offered_types("Les 1500 soldats sont arrivés.", "fr")
+    for dated in ["In 2019 researchers found it.", "It happened in 1998.", "Seit 2000 steht es."]:
+        offers = offered_types(dated, "xx")
+        assert "date" in offers and "quantity" not in offers, dated
+
+
 def test_numbers_written_against_chinese_japanese_or_korean_words_are_offered() -> None:
     assert "quantity" in offered_types("共有来自25个国家的600家企业参展。", "zh")
     assert "quantity" in offered_types("25개 국가에서 600개 기업이 참가했다.", "ko")

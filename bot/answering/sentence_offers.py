@@ -151,8 +151,11 @@ def offered_types(
     asked = set(question_terms)
     offers: set[AnswerType] = set()
     folded_words = fold(text).split()
-    years = {m.group(1) for m in _YEAR.finditer(text)} - asked
-    numbers = {n for n in _numbers(text) if n not in asked and n not in years}
+    year_matches = [m for m in _YEAR.finditer(text) if m.group(1) not in asked]
+    years = {m.group(1) for m in year_matches}
+    # "1000 kilometer", "1500 soldats": a year's shape, a count's use.
+    counted = {m.group(1) for m in year_matches if _counts_something(text, m.start(1), m.end(1))}
+    numbers = {n for n in _numbers(text) if n not in asked and (n not in years or n in counted)}
     if numbers or any(w in _NUMBER_WORDS for w in folded_words if w not in asked):
         offers.add("quantity")
         if _names_currency(text, folded_words):
@@ -179,6 +182,25 @@ def offered_types(
     if any(fold(m.group(0).split()[-1]) not in asked for m in _PLACE.finditer(text)):
         offers.add("place")
     return frozenset(offers)
+
+
+# Words after which a four-digit number is a year ("in 1500", "seit 2000", "depuis 2019").
+_BEFORE_A_YEAR = frozenset(
+    word_list("in en im seit since depuis desde ab bis until till hasta jusqu year jahr annee ano")
+)
+
+
+def _counts_something(text: str, start: int, end: int) -> bool:
+    """Whether the year-shaped number at `text[start:end]` counts what follows it: a lower-case
+    word that is not a function word, a verb or a month, after no word that dates it."""
+    following = re.match(r"\s+([^\W\d_][\w'’-]*)", text[end:])
+    if following is None or not following.group(1)[:1].islower():
+        return False
+    word = fold(following.group(1))
+    if word in FUNCTION_WORDS or word in COMMON_VERBS or word in _CALENDAR_WORDS:
+        return False
+    before = re.findall(r"[^\W\d_]+", text[:start])
+    return not before or fold(before[-1]) not in _BEFORE_A_YEAR
 
 
 # Units of time that date an event without a calendar word ("in the coming days", "dans deux
