@@ -9,7 +9,8 @@ make one. One is left out: "ein", "un", "uno" are articles far more often than n
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from bot.answering.question_types import fold
 
 # Folded (lower case, no accents) cardinal words in English, French, German and Spanish.
 _CARDINALS: dict[int, str] = {
@@ -141,7 +142,7 @@ def scale_after(text: str, end: int) -> tuple[int, str]:
     exponent = 0
     position = end
     while (match := _SCALE_WORD.match(text, position)) is not None:
-        word = _fold_ascii(match.group(1))
+        word = fold(match.group(1))
         scale = SCALE_WORDS.get(word)
         # A lone letter is a scale only against the number: "£30m", but "a 10 m wall".
         if scale is None or (len(word) == 1 and match.group(0)[0].isspace()):
@@ -149,8 +150,3 @@ def scale_after(text: str, end: int) -> tuple[int, str]:
         exponent += SCALE_EXPONENTS[scale]
         position = match.end()
     return exponent, text[end:position]
-
-
-def _fold_ascii(word: str) -> str:
-    # Scale words differ from their folded forms by case and accents only ("milhões").
-    return unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode().casefold()
