@@ -7,32 +7,30 @@ from collections.abc import Iterable
 from itertools import pairwise
 
 from bot.answering.question_types import AnswerType, fold, word_list
-from bot.answering.verification import COMMON_VERBS, FUNCTION_WORDS, TextIndex, strip_markers
+from bot.answering.verification import (
+    COMMON_VERBS,
+    FUNCTION_WORDS,
+    MONTH_NAMES,
+    NOT_MONTHS,
+    TextIndex,
+    strip_markers,
+)
 from retrieval.scripts import HANGUL, UNSPACED
 
-# Month and weekday names of the four languages and of Italian, Portuguese and Dutch, folded
-# (no accents, lower case), and months as Polish, Russian and Ukrainian dates write them ("28
-# марта"). "augustus" (an emperor too), "marco" (a first name) and Polish "marca" and "maja"
-# (a Spanish word, a first name) are left out.
+# Weekday names and words of time of the four languages and of Italian, Portuguese and Dutch,
+# folded (no accents, lower case), beside the month names of `verification.MONTH_NAMES`, which
+# hold Polish, Russian and Ukrainian months too. "marco" (a first name) is left out here as well:
+# a sentence naming Marco offers no date.
 _CALENDAR = word_list(
-    "january february march april may june july august september october november "
-    "december janvier fevrier mars avril mai juin juillet aout septembre octobre "
-    "novembre decembre januar februar marz juni juli oktober dezember enero febrero "
-    "marzo abril mayo junio julio agosto septiembre setiembre octubre noviembre "
-    "diciembre monday tuesday wednesday thursday friday saturday sunday lundi mardi "
+    "monday tuesday wednesday thursday friday saturday sunday lundi mardi "
     "mercredi jeudi vendredi samedi dimanche montag dienstag mittwoch donnerstag freitag "
     "samstag sonntag lunes martes miercoles jueves viernes sabado domingo century "
     "centuries siecle siecles jahrhundert jahrhunderts siglo siglos decade decennie "
     "jahrzehnt decada yesterday today tomorrow hier aujourd demain gestern heute morgen "
-    "ayer hoy manana gennaio febbraio aprile maggio giugno luglio settembre ottobre dicembre "
-    "janeiro fevereiro maio junho julho setembro outubro dezembro januari februari maart mei "
-    "stycznia lutego kwietnia czerwca lipca sierpnia wrzesnia pazdziernika listopada grudnia "
-    "января февраля марта апреля мая июня июля августа сентября октября ноября декабря "
-    "січня лютого березня квітня травня червня липня серпня вересня жовтня листопада грудня "
-    "lunedi martedi mercoledi giovedi venerdi maandag dinsdag woensdag donderdag "
-    "vrijdag zaterdag zondag secolo secoli seculo seculos eeuw decennio decennium ieri oggi "
-    "domani ontem hoje gisteren vandaag"
-)
+    "ayer hoy manana lunedi martedi mercoledi giovedi venerdi maandag dinsdag woensdag "
+    "donderdag vrijdag zaterdag zondag secolo secoli seculo seculos eeuw decennio decennium "
+    "ieri oggi domani ontem hoje gisteren vandaag"
+) + [name for name in MONTH_NAMES if name not in NOT_MONTHS | {"marco"}]
 _CALENDAR_WORDS = frozenset(_CALENDAR) - {"may", "mars", "morgen", "manana", "hier"}
 # Ambiguous in running text ("may", "mars", "hier" = here in German): only beside a number.
 _CALENDAR_NEAR_NUMBER = re.compile(
@@ -199,8 +197,17 @@ def _counts_something(text: str, start: int, end: int) -> bool:
     word = fold(following.group(1))
     if word in FUNCTION_WORDS or word in COMMON_VERBS or word in _CALENDAR_WORDS:
         return False
-    before = re.findall(r"[^\W\d_]+", text[:start])
-    return not before or fold(before[-1]) not in _BEFORE_A_YEAR
+    return fold(_word_before(text, start)) not in _BEFORE_A_YEAR
+
+
+def _word_before(text: str, end: int) -> str:
+    """The last word of `text[:end]` ("" when there is none), read backwards from `end`."""
+    while end > 0 and not text[end - 1].isalpha():
+        end -= 1
+    start = end
+    while start > 0 and text[start - 1].isalpha():
+        start -= 1
+    return text[start:end]
 
 
 # Units of time that date an event without a calendar word ("in the coming days", "dans deux

@@ -27,28 +27,34 @@ _GROUP_SEPARATORS = re.compile(r"[,.\u00a0\u202f\u2009 ]")
 _WORD = re.compile(r"[^\W\d_]+")
 
 _MONTHS = {
-    # en, fr, de, es, it, pt, then nl, pl, ru, uk, folded ("маи" is "май"); Polish "marca" is
-    # a Spanish word and Dutch "mei" and "augustus" are names too: left out. Ambiguous English
-    # words ("may", "march") count only capitalised.
+    # en, fr, de, es, it, pt, then nl, pl, ru, uk, folded ("маи" is "май"), as the month's
+    # name and as dates write it ("28 марта", "28 marca"). One table for the reader's date
+    # check and for what a candidate sentence offers (sentence_offers.py); each leaves out the
+    # names that are other words too (`NOT_MONTHS`).
     1: "january janvier januar enero gennaio janeiro januari stycznia styczen января январь "
     "січня січень",
     2: "february fevrier februar febrero febbraio fevereiro februari lutego luty февраля "
     "февраль лютого лютии",
-    3: "march mars marz marzo marco maart marzec марта март березня березень",
+    3: "march mars marz marzo marco maart marca marzec марта март березня березень",
     4: "april avril abril aprile kwietnia kwiecien апреля апрель квітня квітень",
-    5: "may mai mayo maggio maio мая маи травня травень",
+    5: "may mai mayo maggio maio mei maja мая маи травня травень",
     6: "june juin juni junio giugno junho czerwca czerwiec июня июнь червня червень",
     7: "july juillet juli julio luglio julho lipca lipiec июля июль липня липень",
-    8: "august aout agosto sierpnia sierpien августа август серпня серпень",
-    9: "september septembre septiembre settembre setembro wrzesnia wrzesien сентября "
-    "сентябрь вересня вересень",
+    8: "august aout agosto augustus sierpnia sierpien августа август серпня серпень",
+    9: "september septembre septiembre setiembre settembre setembro wrzesnia wrzesien "
+    "сентября сентябрь вересня вересень",
     10: "october octobre oktober octubre ottobre outubro pazdziernika pazdziernik октября "
     "октябрь жовтня жовтень",
     11: "november novembre noviembre novembro listopada listopad ноября ноябрь листопада",
     12: "december decembre dezember diciembre dicembre dezembro grudnia grudzien декабря "
     "декабрь грудня грудень",
 }
-MONTHS = {name: number for number, names in _MONTHS.items() for name in names.split()}
+MONTH_NAMES = {name: number for number, names in _MONTHS.items() for name in names.split()}
+# Month names that are other words as often: Polish "marca" is Spanish, "maja" and Dutch "mei"
+# are first names, "augustus" an emperor. (What a sentence offers leaves out Portuguese "marco"
+# too, a first name; the check of a written answer's dates reads it as March.)
+NOT_MONTHS = frozenset({"marca", "maja", "mei", "augustus"})
+MONTHS = {name: number for name, number in MONTH_NAMES.items() if name not in NOT_MONTHS}
 _MONTH_LABELS = {number: names.split()[0].capitalize() for number, names in _MONTHS.items()}
 _LOWERCASE_AMBIGUOUS_MONTHS = frozenset({"may", "march", "mars", "mai"})
 
