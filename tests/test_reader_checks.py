@@ -305,6 +305,10 @@ def test_a_number_keeps_its_scale_in_every_language() -> None:
     ]
 
 
+def indexed(*sentences: str) -> dict[str, TextIndex]:
+    return {s: TextIndex(s) for s in sentences}
+
+
 def test_a_number_the_article_gives_another_name_is_not_the_question_subjects() -> None:
     # The question's "Barclays" may be written without a source (its premise); the number
     # must still be the bank's own and not the other bank's in the same sentence.
@@ -328,17 +332,17 @@ def test_a_number_the_article_gives_another_name_is_not_the_question_subjects() 
     surfer = "Il s'agissait d'un résident de l'Etat du Queensland âgé de 60 ans."
     age = "How old was the surfer killed near Brisbane?"
     written_age = "The surfer killed near Brisbane was 60 years old."
-    assert numbers_of_others(written_age, TextIndex(age), {"brisbane"}, [surfer]) == []
+    assert numbers_of_others(written_age, TextIndex(age), {"brisbane"}, indexed(surfer)) == []
     beaches = "How many beaches has Brisbane?"
     town = ("Brisbane has 60 beaches.", TextIndex(beaches), {"brisbane"})
-    assert numbers_of_others(*town, [surfer]) == []
+    assert numbers_of_others(*town, indexed(surfer)) == []
     rival = "Its divisions differ, whereas Wells Fargo has 60 beaches."
-    assert numbers_of_others(*town, [rival]) == ["60 (Wells Fargo)"]
+    assert numbers_of_others(*town, indexed(rival)) == ["60 (Wells Fargo)"]
     # The subject is one of the question's names, not any word it holds with a capital here.
     riders = "How many people ride the trams every day?"
     vienna = "On weekdays, Wiener Linien carries 112,000 people."
     written = "Every day 112,000 people ride the trams."
-    assert numbers_of_others(written, TextIndex(riders), set(), [vienna]) == []
+    assert numbers_of_others(written, TextIndex(riders), set(), indexed(vienna)) == []
     # Answers in German are not read this way: a capital there may be any noun.
     german = "Wie viele Filialen hat Barclays?"
     reply = f"Barclays hat 6.000 Filialen [{branches}]."
@@ -530,6 +534,27 @@ def test_right_sentences_stay_and_wrong_ones_go() -> None:
     assert answer.answer == "Graz will buy 45 new trams [1]. They cost 310 million euros [2]."
     assert "dropped 1 unsupported sentence(s)" in answer.notes[-1] and "Nagl" in answer.notes[-1]
     assert streamed == ["Graz will buy 45 new trams [1].", " They cost 310 million euros [2]."]
+
+
+def test_what_streams_is_what_the_answer_holds() -> None:
+    # Each written sentence is checked once, as it streams; the final answer is made of the
+    # same checks, whether or not anyone watches the stream.
+    evidence = select_evidence(hits_for(GRAZ_DE))
+    trams, cost = id_of(evidence, "45 neue"), id_of(evidence, "310 Millionen")
+    reply = f"Graz will buy 45 new trams [{cost}]. They cost 310 million euros [{cost}]."
+    answer, streamed = read(reply, GRAZ_DE)
+    assert (
+        "".join(streamed)
+        == answer.answer
+        == "Graz will buy 45 new trams [1]. They cost 310 million euros [2]."
+    )
+    unwatched = Reader(Scripted(reply=reply), Settings()).read(
+        "?", hits_for(GRAZ_DE, lang="xx"), Answer(question="?", answer="quote", abstained=False)
+    )
+    assert unwatched.answer == answer.answer and unwatched.citations == answer.citations
+    # A reply that opens with NOT FOUND is a refusal: a claim after it is never shown.
+    answer, streamed = read(f"NOT FOUND. Graz will buy 45 new trams [{trams}].", GRAZ_DE)
+    assert answer.abstained and not streamed
 
 
 @pytest.fixture(scope="module")

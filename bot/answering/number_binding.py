@@ -14,8 +14,7 @@ not compared: "soldiers" and "soldats" cannot be matched by spelling, names can.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
-from functools import lru_cache
+from collections.abc import Collection, Mapping, Sequence
 
 from bot.answering.number_mentions import Mention, mentions, mentions_of
 from bot.answering.question_types import word_list
@@ -119,7 +118,7 @@ def rescaled_numbers(written: str, sources: Sequence[str]) -> list[tuple[str, st
 
 
 def numbers_of_others(
-    written: str, asked: TextIndex, named: Collection[str], sources: Sequence[str]
+    written: str, asked: TextIndex, named: Collection[str], sources: Mapping[str, TextIndex]
 ) -> list[str]:
     """The written sentence's numbers given to a name of the question ("Barclays has 6,000
     branches") where the source sentence holding that number does not name it and gives the
@@ -130,17 +129,21 @@ def numbers_of_others(
     article gives a neighbour of the subject reads as the subject's own. Only the clause
     holding the number is read: "According to Antony Blinken, up to 8000 …" attributes the
     number, and "The bank, led by John Varley, employs 76,200 staff" gives it to the bank.
-    `asked` indexes the question, `named` holds its names (folded).
+    `asked` indexes the question, `named` holds its names (folded); `sources` maps each source
+    sentence to its index (the evidence's, built once per question).
     """
+    subject_numbers = _subject_numbers(written, named)
+    if not subject_numbers:
+        return []
     problems = []
-    written_index = _index(written)
-    for number, subject in _subject_numbers(written, named):
+    written_index = TextIndex(written)
+    for number, subject in subject_numbers:
         # Where each source sentence first gives the number.
         first: dict[str, Mention] = {}
-        for place in mentions_of(number.value, sources):
+        for place in mentions_of(number.value, list(sources)):
             first.setdefault(place.text, place)
         holding = list(first.values())
-        if not holding or any(_index(p.text).has_name(n) for p in holding for n in subject):
+        if not holding or any(sources[p.text].has_name(n) for p in holding for n in subject):
             continue
         others = [_other_names(p.text[: p.start], asked, written_index) for p in holding]
         if all(others):
@@ -205,9 +208,3 @@ def _window(place: Mention) -> TextIndex | None:
     before = sum(1 for w in words if w.end() <= place.start)
     span = words[max(0, before - SOURCE_WINDOW) : before + SOURCE_WINDOW]
     return TextIndex(place.text[span[0].start() : span[-1].end()]) if span else None
-
-
-@lru_cache(maxsize=1024)
-def _index(text: str) -> TextIndex:
-    # The same source sentences are read for every number of every written sentence.
-    return TextIndex(text)

@@ -39,14 +39,14 @@ from bot.answering.sentence_offers import (
 )
 from bot.answering.sentence_verification import (
     EvidenceIndex,
+    PieceCheck,
     ReadCheck,
     WrittenSentence,
-    check_reply,
-    check_sentence,
+    check_piece,
+    collect_checks,
     is_not_found,
-    says_no_answer,
 )
-from bot.answering.verification import TextIndex, cited_numbers, split_sentences, strip_markers
+from bot.answering.verification import TextIndex, split_sentences, strip_markers
 from bot.settings import Settings
 from prompts import prompt_messages
 from retrieval.search import Hit
@@ -134,7 +134,7 @@ class Reader:
         if not complete:
             return _fall_back(fallback, "the reader stopped before the answer was complete")
         stream.finish()
-        check = check_reply(stream.text, stream.index)
+        check = stream.check()
         answer = self._assemble(question, check, stream, fallback, len(evidence))
         answer.timings_ms.update(reader=round(read_ms, 1), **meta)
         # The extractive decision's probability stays beside the written answer.
@@ -204,14 +204,12 @@ class Reader:
                 )
         if dropped:
             notes.append(f"dropped {len(dropped)} unsupported sentence(s): {_describe(dropped)}")
-        language = stream.index.language
-        builder = CitationBuilder(stream.evidence, self.settings.passage_chars, language)
-        text = " ".join(builder.marked(s) for s in kept)
+        # The stream marked each kept sentence as it came, in order: the final citations.
         return Answer(
             question=question,
-            answer=text,
+            answer=" ".join(stream.marked),
             abstained=False,
-            citations=builder.citations,
+            citations=stream.builder.citations,
             mode="generated",
             notes=notes,
             timings_ms={
@@ -311,10 +309,12 @@ class CitationBuilder:
 
 
 class _VerifiedStream:
-    """Collects the model's text; each sentence is shown once complete and verified.
+    """Collects the model's text; each sentence is checked once, when complete, and shown
+    once verified.
 
     Nothing unverified reaches `on_token`: a sentence shows when the next one begins (or the
-    reply ends), after its check, with the citation numbers of the final answer.
+    reply ends), after its check, with the citation numbers of the final answer. The final
+    answer is made of the same checks (`check`) and marked sentences (`marked`).
     """
 
     def __init__(
@@ -339,6 +339,9 @@ class _VerifiedStream:
         self.question = question
         self.asks_for = opening_answer_type(question)
         self.terms = question_terms(question)
+        self.pieces: list[PieceCheck] = []
+        # Each kept sentence with its citation markers, in order.
+        self.marked: list[str] = []
         self.waiting: list[str] = []
         self.checked: list[str] = []
         self.answering = False
@@ -367,24 +370,31 @@ class _VerifiedStream:
         return False
 
     def finish(self) -> None:
+        if is_not_found(self.text):
+            return
         pieces = split_sentences(self.text)
         for piece in pieces[self.emitted :]:
             self._emit(piece)
 
+    def check(self) -> ReadCheck:
+        """The whole reply, checked: the checks made as it streamed."""
+        if is_not_found(self.text):
+            return ReadCheck((), (), refusal=True)
+        return collect_checks(self.text, self.pieces)
+
     def _emit(self, piece: str) -> None:
         self.emitted += 1
-        plain = strip_markers(piece).strip()
-        if not plain or is_not_found(plain) or self.on_token is None:
+        checked = check_piece(piece, self.index)
+        self.pieces.append(checked)
+        sentence = checked.sentence
+        if sentence is None or sentence.status == "dropped":
             return
-        ids = tuple(i for i in cited_numbers(piece) if i in self.index.by_id)
-        if says_no_answer(plain, ids):
+        self.marked.append(self.builder.marked(sentence))
+        if self.on_token is None:
             return
-        checked = check_sentence(plain, ids, self.index)
-        if checked.status == "dropped":
-            return
-        self.waiting.append(self.builder.marked(checked))
+        self.waiting.append(self.marked[-1])
         # The same test the finished answer passes (Reader._assemble), on what is written so far.
-        self.checked.append(checked.text)
+        self.checked.append(sentence.text)
         written = " ".join(self.checked)
         self.answering = self.answering or (
             self.gives_asked_type(written) and adds_to_question(written, self.question)

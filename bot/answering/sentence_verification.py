@@ -189,26 +189,43 @@ def check_answer(text: str, sentences: Sequence[EvidenceSentence], question: str
 
 
 def check_reply(text: str, evidence: EvidenceIndex) -> ReadCheck:
-    """`check_answer` against sentences already indexed (the reader's stream indexed them)."""
+    """`check_answer` against sentences already indexed."""
     if is_not_found(text):
         return ReadCheck((), (), refusal=True)
-    unknown: list[int] = []
-    checked: list[WrittenSentence] = []
-    says_nothing = False
-    for written in split_sentences(text):
-        ids = cited_numbers(written)
-        unknown += [i for i in ids if i not in evidence.by_id and i not in unknown]
-        cited = tuple(i for i in ids if i in evidence.by_id)
-        plain = strip_markers(written).strip()
-        if not plain or is_not_found(plain) or not re.search(r"\w\w", plain):
-            continue
-        if says_no_answer(plain, cited):
-            says_nothing = True
-            continue
-        checked.append(check_sentence(plain, cited, evidence))
+    return collect_checks(text, [check_piece(piece, evidence) for piece in split_sentences(text)])
+
+
+@dataclass(frozen=True)
+class PieceCheck:
+    """One written sentence of a reply, checked; `sentence` is None for a piece that claims
+    nothing (markers alone, "NOT FOUND", a sentence saying the sentences do not tell)."""
+
+    sentence: WrittenSentence | None
+    unknown_ids: tuple[int, ...]
+    says_nothing: bool = False
+
+
+def check_piece(written: str, evidence: EvidenceIndex) -> PieceCheck:
+    """One written sentence, with its markers, checked against the sentences it cites."""
+    ids = cited_numbers(written)
+    unknown = tuple(dict.fromkeys(i for i in ids if i not in evidence.by_id))
+    cited = tuple(i for i in ids if i in evidence.by_id)
+    plain = strip_markers(written).strip()
+    if not plain or is_not_found(plain) or not re.search(r"\w\w", plain):
+        return PieceCheck(None, unknown)
+    if says_no_answer(plain, cited):
+        return PieceCheck(None, unknown, says_nothing=True)
+    return PieceCheck(check_sentence(plain, cited, evidence), unknown)
+
+
+def collect_checks(text: str, pieces: Sequence[PieceCheck]) -> ReadCheck:
+    """The reply's checked sentences; a refusal when it holds none and says it found nothing."""
+    checked = tuple(p.sentence for p in pieces if p.sentence is not None)
+    unknown = tuple(dict.fromkeys(i for p in pieces for i in p.unknown_ids))
+    says_nothing = any(p.says_nothing for p in pieces)
     if not checked and (says_nothing or is_not_found(strip_markers(text))):
-        return ReadCheck((), tuple(unknown), refusal=True)
-    return ReadCheck(tuple(checked), tuple(unknown))
+        return ReadCheck((), unknown, refusal=True)
+    return ReadCheck(checked, unknown)
 
 
 def check_sentence(text: str, cited: tuple[int, ...], evidence: EvidenceIndex) -> WrittenSentence:
@@ -297,7 +314,8 @@ def _bound(sentence: WrittenSentence, evidence: EvidenceIndex) -> WrittenSentenc
     others: list[str] = []
     german = any(evidence.by_id[i].hit.chunk.lang == "de" for i in sentence.support)
     if evidence.binds_numbers and not german:
-        others = numbers_of_others(sentence.text, evidence.asked, evidence.named, sources)
+        indexed = {evidence.by_id[i].text: evidence.index[i] for i in sentence.support}
+        others = numbers_of_others(sentence.text, evidence.asked, evidence.named, indexed)
     sums = unpriced_sums(sentence.text, sources)
     counts = counted_sums(sentence.text, sources)
     scaled = rescaled_numbers(sentence.text, sources)
