@@ -8,6 +8,8 @@ from collections.abc import Collection, Sequence
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 UNDETERMINED = "und"
+# Languages that capitalise every noun ("8000 Soldaten"): a capital there does not make a name.
+CAPITALISED_NOUNS = frozenset({"de", "lb"})
 
 # Below these the classifier's best guess is close to noise ("Bonjour" scores 0.15 for "fr", and
 # a single word often lands on an unrelated small language), so we say "und" rather than guess.
@@ -91,3 +93,8 @@ def detect_language_among(text: str, languages: Collection[str], min_share: floa
     one with no real share ("北朝鮮は…" is Japanese, 0.00 for all of them) is none of them.
     """
     return best_among(language_ranking(text), languages, min_share)
+
+
+def capitalises_nouns(lang: str | None) -> bool:
+    """Whether text in `lang` (a code such as "de" or "de-CH") capitalises every noun."""
+    return (lang or "")[:2] in CAPITALISED_NOUNS

@@ -15,6 +15,7 @@ from bot.answering.verification import (
     TextIndex,
     strip_markers,
 )
+from retrieval.language import capitalises_nouns
 from retrieval.scripts import HANGUL, UNSPACED
 
 # Weekday names and words of time of the four languages and of Italian, Portuguese and Dutch,
@@ -87,8 +88,6 @@ _PLACE = re.compile(
     r"hacia|cerca de|de)\s+(?:the |la |le |les |l'|l’|der |dem |den |die |el |los |las )?)"
     r"[A-ZÀ-ÖØ-Þ][\w'’-]+"
 )
-# Languages whose nouns are all capitalised: one capitalised word is not yet a name there.
-_CAPITALISED_NOUNS = frozenset({"de", "lb"})
 
 
 def _plain_number(token: str) -> str:
@@ -175,7 +174,7 @@ def offered_types(
     ]
     consecutive = any(text[a.end() : b.start()] == " " for a, b in pairwise(names))
     acronym = any(fold(m.group(0)) not in asked for m in _ACRONYM.finditer(text))
-    if consecutive or acronym or (names and (lang or "")[:2] not in _CAPITALISED_NOUNS):
+    if consecutive or acronym or (names and not capitalises_nouns(lang)):
         offers.add("person")
     if any(fold(m.group(0).split()[-1]) not in asked for m in _PLACE.finditer(text)):
         offers.add("place")

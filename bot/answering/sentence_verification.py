@@ -34,7 +34,7 @@ from bot.answering.verification import (
     split_sentences,
     strip_markers,
 )
-from retrieval.language import detect_language
+from retrieval.language import capitalises_nouns, detect_language
 
 Status = Literal["verified", "reattributed", "dropped"]
 # At most this many sentences may together support one written sentence.
@@ -125,9 +125,16 @@ class EvidenceIndex:
         self._titles: dict[str, TextIndex] = {}
         # German capitalises every noun ("8000 Soldaten"): a capital after a number is not a
         # name there, so numbers are bound to names only in answers in other languages.
-        self.binds_numbers = detect_language(question) != "de" if question else True
+        self.binds_numbers = not capitalises_nouns(detect_language(question)) if question else True
         # A sentence that addresses the model ("ignore the rules") is never evidence.
         self.usable = [s.id for s in sentences if not looks_like_instruction(s.text)]
+
+    def reads_owners(self, ids: Sequence[int]) -> bool:
+        """Whether the names around a number in the answer and in sentences `ids` can be read
+        as what owns it: not when either capitalises every noun, where a capital is no name."""
+        return self.binds_numbers and not any(
+            capitalises_nouns(self.by_id[i].hit.chunk.lang) for i in ids
+        )
 
     def missing(self, claims: Claims, ids: Sequence[int]) -> list[str]:
         return TextIndex.merge(self.index[i] for i in ids).missing(claims)
@@ -310,10 +317,8 @@ def _bound(sentence: WrittenSentence, evidence: EvidenceIndex) -> WrittenSentenc
     sources = [evidence.by_id[i].text for i in sentence.support]
     # A currency reads the same in every language; names after a number only outside German.
     unbound = unbound_numbers(sentence.text, sources) if evidence.binds_numbers else []
-    # A capital tells a name from a noun outside German only, in sources as in answers.
     others: list[str] = []
-    german = any(evidence.by_id[i].hit.chunk.lang == "de" for i in sentence.support)
-    if evidence.binds_numbers and not german:
+    if evidence.reads_owners(sentence.support):
         indexed = {evidence.by_id[i].text: evidence.index[i] for i in sentence.support}
         others = numbers_of_others(sentence.text, evidence.asked, evidence.named, indexed)
     sums = unpriced_sums(sentence.text, sources)
