@@ -197,11 +197,19 @@ def test_question_names_are_held_across_spellings() -> None:
 
 
 def test_the_opening_question_word_decides_what_a_written_answer_must_give() -> None:
+    from bot.answering.languages import opening_language
     from bot.answering.question_types import opening_answer_type
     from bot.answering.sentence_offers import gives_answer_type
 
     assert opening_answer_type("And how many troops went?") == "quantity"
     assert opening_answer_type("Wann kamen sie an?") == "date"
+    # Every opening "and", "but", "so" is passed over, in the languages' one list of them.
+    assert opening_answer_type("Mais alors, combien de soldats ?") == "quantity"
+    assert opening_answer_type("Then when did they arrive?") == "date"
+    assert opening_language("Y entonces, ¿cuándo llegaron?") == "es"
+    # "en" opens a Dutch question but is French and Spanish "in": "En cuanto a …" is "as for".
+    assert opening_language("En wanneer kwamen ze?") == "nl"
+    assert opening_answer_type("En cuanto a la deuda, ¿qué dijo el ministro?") == "other"
     # A question word further in does not decide ("when" here is not what is asked).
     assert opening_answer_type("What satellite was used when Sky launched?") == "other"
     terms = question_terms("How many soldiers entered Russia in 2024?")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from bot.answering.answer import REFUSAL
-from bot.answering.question_types import fold, word_list
+from bot.answering.question_types import fold, without_openers, word_list
 from retrieval.language import UNDETERMINED, best_among, language_ranking
 
 
@@ -62,8 +62,6 @@ _QUESTION_WORDS: dict[str, str] = {
     }.items()
     for word in word_list(words)
 }
-# Words that may come before the question word: "Et combien …", "Und wann …", "E chi …".
-_OPENERS = frozenset(word_list("and so but et mais alors und aber dann y pero e ma mas en maar"))
 
 
 @dataclass(frozen=True)
@@ -103,7 +101,9 @@ def asker_language(question: str) -> AskerLanguage:
 
 def opening_language(question: str) -> str:
     """The language of the question word the question opens with, or "und"."""
-    words = fold(question).split()[:3]
-    while words and words[0] in _OPENERS:
-        words = words[1:]
+    words = without_openers(fold(question).split())
+    if words[:1] == ["en"]:
+        # Dutch "and" ("En wanneer …?"), or French and Spanish "in" ("¿En dónde …?"): either
+        # way the question word follows.
+        words = without_openers(words[1:])
     return _QUESTION_WORDS.get(words[0], UNDETERMINED) if words else UNDETERMINED

@@ -227,15 +227,28 @@ def expected_answer_type(question: str) -> AnswerType:
     return best[1] if best else "other"
 
 
-# Words that may open a question before its question word: "And when ...?", "Et combien ...?"
-_OPENERS = re.compile(r"^(and|so|but|then|et|mais|alors|und|aber|dann|y|pero|entonces) ")
+# Words that may open a question before its question word: "And when ...?", "Et combien ...?",
+# "E chi ...?" (Italian and Portuguese "e"), folded. Not Dutch "en": it is French and Spanish
+# "in" ("En cuanto a …" is "as for", no "how many").
+OPENERS = frozenset(
+    word_list("and so but then et mais alors und aber dann y pero entonces e ma mas maar")
+)
+
+
+def without_openers(words: list[str]) -> list[str]:
+    """The folded words of a question from its question word on: "and", "et", … dropped."""
+    start = 0
+    while start < len(words) and words[start] in OPENERS:
+        start += 1
+    return words[start:]
 
 
 def opening_answer_type(question: str) -> AnswerType:
     """The answer type when the question opens with its question word ("When did ...?",
     "Combien de ...?"), else "other": a question word further in ("What satellite was used
     when ...?") is too often not what is asked to hold an answer to it."""
-    folded = _OPENERS.sub("", fold(re.sub(r"(?<!\w)où(?!\w)", " xoux ", question.casefold())))
+    folded = fold(re.sub(r"(?<!\w)où(?!\w)", " xoux ", question.casefold()))
+    folded = " ".join(without_openers(folded.split()))
     for kind, pattern in _COMPILED:
         match = pattern.search(folded)
         if match and match.start() == 0:
