@@ -48,6 +48,9 @@ def test_figures_name_what_they_count_across_languages() -> None:
         (8000, "soldaten"),
         (12, "%"),
     ]
+    # A day before a month is a date in any language of the month table, not a count of months.
+    dated = figures("Il 5 maggio, 300 soldati; 28 марта; 3 octobre, 40 dossiers.")
+    assert [(f.value, f.unit) for f in dated] == [(300, "soldati"), (40, "dossier")]
 
 
 def test_answers_from_articles_of_different_dates_say_as_of_the_latest() -> None:

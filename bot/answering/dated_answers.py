@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from bot.answering.answer import Answer, Citation
 from bot.answering.number_words import SCALE_WORDS
-from bot.answering.verification import fold
+from bot.answering.verification import MONTH_NAMES, fold
 
 # A number as the languages write it: "8000", "8,000", "8 000", "8.000", "1.5", "1,5".
 _NUMBER = re.compile(
@@ -22,18 +22,19 @@ _NUMBER = re.compile(
     r"(?<![\w.,])(?P<int>\d{1,3}(?:[,.\u00a0\u202f ]\d{3})+(?!\d)|\d+)(?:[.,](?P<dec>\d+))?"
     r"(?P<after>\s?(?:%|per ?cent\b|pour ?cent\b|prozent\b|por ?ciento\b))?"
 )
-# Words after a number that say nothing about what is counted, and dates' month names.
+# Words after a number that say nothing about what is counted; month names (a date's "8 mai")
+# are read from the month table.
 _NOT_A_UNIT_WORDS = """
 a an the of in on at to and or for by from with than over under about more less per out
 de des du d l la le les et à au aux en sur pour par ou que qui un une
 der die das den dem und von vom im mit zu auf über unter als oder ein eine
 el los las y del con por para o una al
-january february march april may june july august september october november december
-janvier février mars avril mai juin juillet août septembre octobre novembre décembre
-januar februar märz juni juli oktober dezember
-enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre
 """
 _NOT_A_UNIT = frozenset(_NOT_A_UNIT_WORDS.split())
+
+
+def _names_no_unit(word: str) -> bool:
+    return word.lower() in _NOT_A_UNIT or fold(word) in MONTH_NAMES
 _WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
 
 
@@ -75,7 +76,7 @@ def figures(text: str) -> list[Figure]:
             continue
         scale = SCALE_WORDS.get(fold(first.group(0)), "")
         noun_match = _WORD.match(rest[first.end() :].lstrip()) if scale else first
-        if noun_match is None or noun_match.group(0).lower() in _NOT_A_UNIT:
+        if noun_match is None or _names_no_unit(noun_match.group(0)):
             continue
         if not scale and not decimal and integer.isdigit() and 1800 <= value <= 2100:
             continue  # "the 2024 election": a year, not a count
