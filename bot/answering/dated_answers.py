@@ -35,6 +35,8 @@ _NOT_A_UNIT = frozenset(_NOT_A_UNIT_WORDS.split())
 
 def _names_no_unit(word: str) -> bool:
     return word.lower() in _NOT_A_UNIT or fold(word) in MONTH_NAMES
+
+
 _WORD = re.compile(r"[^\W\d_][\w'’-]*", re.UNICODE)
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from bot.answering.languages import ANSWER_LANGUAGES, AskerLanguage, asker_language
 from bot.answering.question_types import AnswerType, expected_answer_type
-from bot.answering.sentence_offers import offered_types, question_terms, term_coverage
+from bot.answering.sentence_offers import offered_types, question_terms, terms_held
 from retrieval.language import UNDETERMINED
 from retrieval.search import Hit, SentenceScore
 
@@ -97,7 +97,7 @@ class TextReadings:
 
     terms: list[str]
     _offers: dict[tuple[str, str], frozenset[AnswerType]] = field(default_factory=dict)
-    _coverage: dict[str, float] = field(default_factory=dict)
+    _held: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, terms_from: str) -> TextReadings:
@@ -109,10 +109,25 @@ class TextReadings:
             self._offers[key] = offered_types(text, lang, self.terms)
         return self._offers[key]
 
+    def held(self, text: str) -> frozenset[str]:
+        """The question's terms that `text` holds."""
+        if text not in self._held:
+            self._held[text] = terms_held(self.terms, text)
+        return self._held[text]
+
     def coverage(self, text: str) -> float:
-        if text not in self._coverage:
-            self._coverage[text] = term_coverage(self.terms, text)
-        return self._coverage[text]
+        return len(self.held(text)) / len(self.terms) if self.terms else 0.0
+
+    def chunk_coverage(self, hit: Hit) -> float:
+        """The share of the terms the hit's chunk holds, read sentence by sentence: a chunk is
+        its sentences, which are read anyway, so its words are not read a second time."""
+        if not self.terms:
+            return 0.0
+        if not hit.sentences:
+            return self.coverage(hit.chunk.article_text[hit.chunk.start : hit.chunk.end])
+        text = hit.chunk.article_text
+        held = frozenset().union(*(self.held(text[s.start : s.end]) for s in hit.sentences))
+        return len(held) / len(self.terms)
 
 
 def question_features(
@@ -145,7 +160,7 @@ def question_features(
     candidates: list[CandidateFeatures] = []
     for rank, hit in enumerate(top):
         text = hit.chunk.article_text
-        chunk_coverage = readings.coverage(text[hit.chunk.start : hit.chunk.end])
+        chunk_coverage = readings.chunk_coverage(hit)
         best_in_chunk = max((s.similarity for s in hit.sentences), default=0.0)
         for sentence in hit.sentences:
             quote = text[sentence.start : sentence.end]

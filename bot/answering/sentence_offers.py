@@ -117,24 +117,30 @@ def holds_term(term: str, words: Iterable[str], numbers: set[str]) -> bool:
 
 
 def term_coverage(terms: list[str], text: str) -> float:
-    """Share of the question's names and numbers that the text holds (0 when it has none).
+    """Share of the question's names and numbers that the text holds (0 when it has none)."""
+    return len(terms_held(terms, text)) / len(terms) if terms else 0.0
+
+
+def terms_held(terms: list[str], text: str) -> frozenset[str]:
+    """The question's names and numbers (folded) that the text holds.
 
     A name also counts when the verifier's spelling rules find it ("Warsaw" / "Warschau",
     "Kursk" / "Koursk", "Korea" / "Corée"): names are the terms that cross languages.
     """
     if not terms:
-        return 0.0
+        return frozenset()
     words = set(fold(text).split())
     numbers = _numbers(text)
     index: TextIndex | None = None
-    held = 0
+    held = []
     for term in terms:
         if holds_term(term, words, numbers):
-            held += 1
+            held.append(term)
         elif not term[:1].isdigit():
             index = index or TextIndex(text)
-            held += index.has_name(term)
-    return held / len(terms)
+            if index.has_name(term):
+                held.append(term)
+    return frozenset(held)
 
 
 def offered_types(
