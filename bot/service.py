@@ -21,6 +21,7 @@ from bot.answering.decision import (
     load_decider,
 )
 from bot.answering.extractive import extractive_answer, refusal
+from bot.answering.features import TextReadings
 from bot.answering.followup import Turn, asks_something_new, standalone_question
 from bot.answering.languages import AskerLanguage, asker_language
 from bot.answering.local_model import ModelFileError
@@ -217,11 +218,13 @@ class NewsService:
         said: str = "",
         judged_hits: Sequence[Hit] | None = None,
         asked: AskerLanguage | None = None,
+        readings: TextReadings | None = None,
     ) -> Answer:
         """The extractive answer to `question` from `hits`, with the configured refusal level;
         `said`: the conversation's earlier answers, not quoted again as context; `judged_hits`:
         the hits that decide whether to answer, when they differ (`extractive_answer`);
-        `asked`: the asker's language, when already guessed."""
+        `asked`: the asker's language, when already guessed; `readings`: the terms of
+        `search_query` (or the question) already read in these texts."""
         decider = self.decider
         calibrated = isinstance(decider, CalibratedDecider)
         return extractive_answer(
@@ -236,6 +239,7 @@ class NewsService:
             said=said,
             judged_hits=judged_hits,
             asked=asked,
+            readings=readings,
         )
 
     # --- asking ----------------------------------------------------------------------------
@@ -325,16 +329,32 @@ class NewsService:
             answer_hits = rescore_sentences(
                 hits, self.embeddings, question, self.settings.followup_weight
             )
+        search_query = query if query != question else None
+        # The question's names and numbers read once in these texts, for the quoted answer and
+        # the reader's first quote alike.
+        readings = TextReadings.of(query)
         answer = self.extractive(
             question,
             answer_hits,
-            query if query != question else None,
+            search_query,
             said,
             judged_hits=hits if answer_hits is not hits else None,
             asked=asked,
+            readings=readings,
         )
         if reader is not None:
-            answer = self._read(question, hits, answer, reader, started, on_token, on_quote, asked)
+            answer = self._read(
+                question,
+                hits,
+                answer,
+                reader,
+                started,
+                on_token,
+                on_quote,
+                asked,
+                search_query=search_query,
+                readings=readings,
+            )
         elif reader_problem is not None:
             answer.mode = "extractive-fallback"
             answer.notes.append(reader_problem + "; showing quoted sentences instead")
@@ -359,8 +379,12 @@ class NewsService:
         on_token: Callable[[str], None] | None,
         on_quote: Callable[[Answer], None] | None,
         asked: AskerLanguage,
+        *,
+        search_query: str | None = None,
+        readings: TextReadings | None = None,
     ) -> Answer:
-        """Show the closest quote at once, then the reader's written answer."""
+        """Show the closest quote at once, then the reader's written answer; `search_query`
+        and `readings` as the quoted answer `extractive` had them."""
         # Below the floor the evidence is far off: refused without asking the reader.
         draft = extractive_answer(
             question,
@@ -368,7 +392,9 @@ class NewsService:
             min(self.reader_floor, self.abstain_threshold),
             self.settings.answer_sentences,
             passage_chars=self.settings.passage_chars,
+            search_query=search_query,
             asked=asked,
+            readings=readings,
         )
         if draft.abstained:
             note = "no sentence is close enough to the question, so the reader was not asked"

@@ -196,6 +196,7 @@ def extractive_answer(
     said: str = "",
     judged_hits: Sequence[Hit] | None = None,
     asked: AskerLanguage | None = None,
+    readings: TextReadings | None = None,
 ) -> Answer:
     """The best sentences as the answer, each citing the passage around it; or a refusal.
 
@@ -207,7 +208,8 @@ def extractive_answer(
     what decides whether to answer (a follow-up's joined search, before its own ask re-scored
     the sentences of `hits`): whether the articles answer is asked of the question with its
     subject, while the follow-up's own words pick the sentence. `asked` is the asker's language
-    when the caller already guessed it.
+    when the caller already guessed it; `readings`, the question's terms already read in these
+    texts by another answer to it (made from `search_query`, or the question without one).
     A second sentence that already lies in the first passage cites that passage again; its
     own passage never repeats text of the first.
     """
@@ -217,7 +219,7 @@ def extractive_answer(
     if reason is not None:
         return refusal(question, None, [reason])
     asked = asked or asker_language(question)
-    readings = TextReadings.of(search_query or question)
+    readings = readings or TextReadings.of(search_query or question)
     features = question_features(question, hits, search_query, asked, readings)
     decision = decider.decide(features, level)
     judged = decision
