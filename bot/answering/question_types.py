@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import cache
+from functools import cache, lru_cache
 from typing import Literal
 
 AnswerType = Literal["money", "quantity", "date", "person", "place", "other"]
@@ -192,8 +192,12 @@ _BEYOND_BMP = re.compile(r"[\U00010000-\U0010FFFF]")
 _WORDS = re.compile(r"\w+")
 
 
+@lru_cache(maxsize=8192)
 def fold(text: str) -> str:
-    """Lower case, accents and apostrophes folded away: how question words are matched."""
+    """Lower case, accents and apostrophes folded away: how question words are matched.
+
+    Cached: a candidate sentence is folded for the names it holds and again for the answer
+    types it offers, and the same sentences come back for the next question."""
     if text.isascii():
         plain = text.lower()
     else:
