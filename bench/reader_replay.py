@@ -27,7 +27,9 @@ from typing import Any
 
 from bot.answering import reader
 
-_PIECES = re.compile(r"\S+\s*|\s+")
+# The model's tokens: a word with the space after it, but digits one by one and brackets alone,
+# as the bundled model writes "[4]" (so a marker after a full stop comes after that sentence).
+_PIECES = re.compile(r"\d|[\[\]]|[^\s\d\[\]]+\s*|\s+")
 
 
 def prompt_key(messages: list[Any]) -> str:
@@ -62,7 +64,7 @@ def install(mode: str, path: Path) -> list[str]:
             complete = model_stream(self, messages, verified, meta)
             record(key, verified, complete, meta)
             return complete
-        # Word by word, as the model streams: the stream stops where it stopped then.
+        # Token by token, as the model streams: the stream stops where it stopped then.
         for piece in _PIECES.findall(row["reply"]):
             if verified.add(piece):
                 return True

@@ -78,11 +78,25 @@ class Scripted(BaseChatModel):
             yield ChatGenerationChunk(message=AIMessageChunk(content=text, response_metadata=meta))
 
 
-def read(reply: str, text: str, question: str = "?", lang: str = "xx") -> tuple[Answer, list[str]]:
+class Tokens(Scripted):
+    """Replies in pieces of a few characters, as a model's tokens come: "[", "4", "]"."""
+
+    def _stream(
+        self, messages: list[BaseMessage], *args: Any, **kwargs: Any
+    ) -> Iterator[ChatGenerationChunk]:
+        pieces = [self.reply[i : i + 2] for i in range(0, len(self.reply), 2)]
+        for i, piece in enumerate(pieces):
+            meta = {"finish_reason": "stop"} if i == len(pieces) - 1 else {}
+            yield ChatGenerationChunk(message=AIMessageChunk(content=piece, response_metadata=meta))
+
+
+def read(
+    reply: str, text: str, question: str = "?", lang: str = "xx", model: type = Scripted
+) -> tuple[Answer, list[str]]:
     hits = hits_for(text, lang=lang)
     fallback = Answer(question=question, answer="quoted fallback", abstained=False)
     streamed: list[str] = []
-    reader = Reader(Scripted(reply=reply), Settings())
+    reader = Reader(model(reply=reply), Settings())
     return reader.read(question, hits, fallback, on_token=streamed.append), streamed
 
 
@@ -552,6 +566,15 @@ def test_what_streams_is_what_the_answer_holds() -> None:
         "?", hits_for(GRAZ_DE, lang="xx"), Answer(question="?", answer="quote", abstained=False)
     )
     assert unwatched.answer == answer.answer and unwatched.citations == answer.citations
+    # The model often puts its marker after the full stop, and its tokens come a few
+    # characters at a time: "morning. [" is not yet a sentence without its marker (one with no
+    # number or name, checked by the words it shares with the sentence it cites).
+    ferry = "Ferry news\n\nThe ferry carries passengers between the islands every morning."
+    late = "The ferry carries passengers between the islands every morning. [1]"
+    answer, streamed = read(late, ferry, model=Tokens)
+    assert answer.mode == "generated"
+    written = "The ferry carries passengers between the islands every morning [1]."
+    assert "".join(streamed) == answer.answer == written
     # A reply that opens with NOT FOUND is a refusal: a claim after it is never shown.
     answer, streamed = read(f"NOT FOUND. Graz will buy 45 new trams [{trams}].", GRAZ_DE)
     assert answer.abstained and not streamed

@@ -9,6 +9,7 @@ or drops what they do not hold, and builds the citations itself from the ids, so
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Sequence
 from contextlib import closing
@@ -59,6 +60,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_WRITTEN_SENTENCES = 3
+# A piece of the reply that is only the start of citation markers: "[", "[4", "[4][5".
+_MARKER_BEGUN = re.compile(r"^\s*(?:\[[\d\s,;]*\]?)+\s*$")
 
 
 def question_language(question: str, asked: AskerLanguage | None = None) -> str:
@@ -331,7 +334,8 @@ class _VerifiedStream:
         self.builder = CitationBuilder(evidence, passage_chars, language)
         self.on_token = on_token
         self.parts: list[str] = []
-        self.emitted = 0
+        # The written sentences checked so far, as they were split while streaming.
+        self.emitted: list[str] = []
         self.shown = 0
         # Verified sentences wait here, unseen, until one of them answers: says something the
         # question does not, and gives the number, sum or date a "how many", "how much" or
@@ -360,10 +364,14 @@ class _VerifiedStream:
         if is_not_found(text):
             return False
         pieces = split_sentences(text)
-        # The last piece may still grow; earlier ones are done.
-        for piece in pieces[self.emitted : max(len(pieces) - 1, 0)]:
+        # The last piece may still grow; earlier ones are done, unless the last is a citation
+        # marker being written ("… missiles. [4"): that marker joins the sentence before it.
+        done = len(pieces) - 1
+        if pieces and _MARKER_BEGUN.match(pieces[-1]):
+            done -= 1
+        for piece in pieces[len(self.emitted) : max(done, 0)]:
             self._emit(piece)
-        if self.emitted >= MAX_WRITTEN_SENTENCES:
+        if len(self.emitted) >= MAX_WRITTEN_SENTENCES:
             # What follows the last full sentence is cut, so the check sees what was shown.
             self.parts = [" ".join(pieces[:MAX_WRITTEN_SENTENCES])]
             return True
@@ -373,17 +381,29 @@ class _VerifiedStream:
         if is_not_found(self.text):
             return
         pieces = split_sentences(self.text)
-        for piece in pieces[self.emitted :]:
+        for piece in pieces[len(self.emitted) :]:
             self._emit(piece)
 
     def check(self) -> ReadCheck:
-        """The whole reply, checked: the checks made as it streamed."""
+        """The whole reply, checked: the checks made as it streamed, unless the complete reply
+        splits into other sentences than the stream saw, which are then checked as they stand
+        (and their citations numbered afresh)."""
         if is_not_found(self.text):
             return ReadCheck((), (), refusal=True)
+        pieces = split_sentences(self.text)
+        if pieces != self.emitted:
+            self.pieces = [check_piece(piece, self.index) for piece in pieces]
+            old = self.builder
+            self.builder = CitationBuilder(self.evidence, old.passage_chars, old.language)
+            self.marked = [
+                self.builder.marked(p.sentence)
+                for p in self.pieces
+                if p.sentence is not None and p.sentence.status != "dropped"
+            ]
         return collect_checks(self.text, self.pieces)
 
     def _emit(self, piece: str) -> None:
-        self.emitted += 1
+        self.emitted.append(piece)
         checked = check_piece(piece, self.index)
         self.pieces.append(checked)
         sentence = checked.sentence
