@@ -17,6 +17,24 @@ CASELESS = (
     + UNSPACED
 )
 
+
+def _ranges(codepoints: list[int]) -> str:
+    ranges: list[tuple[int, int]] = []
+    for cp in codepoints:
+        if ranges and ranges[-1][1] == cp - 1:
+            ranges[-1] = (ranges[-1][0], cp)
+        else:
+            ranges.append((cp, cp))
+    return "".join(f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges)
+
+
+# Marks written inside words, for regular expression classes: Devanagari, Bengali or Thai vowel
+# signs, Arabic vowel points, combining accents. Python's \w leaves them out, so "\w+" cuts
+# "कितने" into "क" and "तन"; a word is its letters with their marks.
+WORD_MARKS = _ranges(
+    [cp for cp in range(0x300, 0x10000) if unicodedata.category(chr(cp)) in ("Mn", "Mc", "Me")]
+)
+
 # Enough letters to tell; a text's script is settled within its first few hundred.
 _SAMPLE = 400
 # Japanese mixes kana with the Han characters Chinese writes names in: one family here.

@@ -97,6 +97,13 @@ from bot.answering.sentence_offers import offered_types, question_terms, term_co
         ("暴雨是什么时候发生的？", "date"),
         ("谁发表了指示？", "person"),
         ("地铁在哪里被困？", "place"),
+        # Hindi anywhere: its question words sit mid-sentence.
+        ("कुर्स्क में कितने सैनिक भेजे गए?", "quantity"),
+        ("टिकट के लिए कितने रुपये देने होंगे?", "money"),
+        ("युद्ध कब शुरू हुआ?", "date"),
+        ("राष्ट्रपति कौन है?", "person"),
+        ("बैठक कहाँ हुई?", "place"),
+        ("कौन सा देश हथियार भेज रहा है?", "place"),
         # German "wie" is "how", not Dutch "who"; a French wave is not Portuguese "where".
         ("Wie kam es zu dem Abkommen?", "other"),
         ("Quelle est la longueur d'onde ?", "other"),
@@ -248,3 +255,15 @@ def test_folding_drops_case_accents_and_punctuation_in_every_script() -> None:
     # A character beyond the Basic Multilingual Plane takes the slower path, with the same result.
     assert fold("Un café 😀 à Zürich") == "un cafe a zurich"
     assert fold("plain ascii_text, 42") == "plain ascii_text 42"
+    # Vowel signs are written inside a word: "कितने" is one word, not "क" and "तन".
+    assert fold("कितने सैनिक कुर्स्क भेजे गए?").split() == ["कितने", "सैनिक", "कुरसक", "भेजे", "गए"]
+    # A decomposed accent stays in its word too.
+    assert fold("Core\u0301e") == "coree"
+
+
+def test_a_name_is_found_whole_in_a_script_with_vowel_signs() -> None:
+    from bot.answering.verification import TextIndex, words_of
+
+    sentence = "प्रधानमंत्री मोदी ने बैठक में 500 सैनिकों की बात की।"
+    assert [w.group(0) for w in words_of(sentence)][:3] == ["प्रधानमंत्री", "मोदी", "ने"]
+    assert TextIndex(sentence).has_name("मोदी") and not TextIndex(sentence).has_name("मदी")

@@ -1,6 +1,6 @@
 """The kind of answer a question expects (a sum, a quantity, a date, a name, a place), in
 English, French, German and Spanish, from its opening words in Italian, Portuguese, Dutch and
-Polish, and in Russian, Ukrainian, Arabic and Chinese."""
+Polish, and in Russian, Ukrainian, Arabic, Chinese and Hindi."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import re
 import unicodedata
 from functools import cache, lru_cache
 from typing import Literal
+
+from retrieval.scripts import WORD_MARKS
 
 AnswerType = Literal["money", "quantity", "date", "person", "place", "other"]
 ANSWER_TYPES: tuple[AnswerType, ...] = ("money", "quantity", "date", "person", "place")
@@ -164,9 +166,32 @@ _SCRIPT_PATTERNS: tuple[tuple[AnswerType, str], ...] = (
         r"谁|哪位|^(kto|kogo|komu|czyj|czyja)\b)",
     ),
 )
+
+
+def _without_signs(pattern: str) -> str:
+    """Devanagari words as `fold` leaves them: the virama and nukta (combining marks) dropped."""
+    decomposed = unicodedata.normalize("NFKD", pattern)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+# Hindi question words, read anywhere between spaces (Hindi puts them mid-sentence: "कुर्स्क में
+# कितने सैनिक हैं?"); "कौन सा देश" (which country) is a place before "कौन" is a person.
+_HINDI_PATTERNS: tuple[tuple[AnswerType, str], ...] = tuple(
+    (kind, _without_signs(r"(?<!\S)(" + words + r")(?!\S)"))
+    for kind, words in (
+        (
+            "money",
+            "कितन[ेाी] (रुपय[ेए]|डॉलर|पैस[ेा]|यूरो)|कितनी (कीमत|लागत)|कीमत क्या|कितना खर्च",
+        ),
+        ("date", "कब|किस (साल|वर्ष|तारीख|दिन|महीने|समय)"),
+        ("quantity", "कितन[ेाी]"),
+        ("place", "कहाँ|कहां|किस (देश|शहर|जगह|राज्य)|कौन (सा|से|सी) (देश|शहर|जगह|राज्य)"),
+        ("person", "कौन|किसने|किसको|किसका|किसकी|किसके"),
+    )
+)
 _COMPILED = tuple(
     (kind, re.compile(pattern))
-    for kind, pattern in (*_PATTERNS, *_OPENING_PATTERNS, *_SCRIPT_PATTERNS)
+    for kind, pattern in (*_PATTERNS, *_OPENING_PATTERNS, *_SCRIPT_PATTERNS, *_HINDI_PATTERNS)
 )
 
 
@@ -189,7 +214,8 @@ def _combining_marks() -> re.Pattern[str]:
 
 
 _BEYOND_BMP = re.compile(r"[\U00010000-\U0010FFFF]")
-_WORDS = re.compile(r"\w+")
+# Letters with the marks written inside their words (retrieval.scripts.WORD_MARKS).
+_WORDS = re.compile(rf"(?:\w|[{WORD_MARKS}])+")
 
 
 @lru_cache(maxsize=8192)

@@ -11,6 +11,7 @@ from functools import cached_property, lru_cache
 from bot.answering.answer import REFUSAL
 from bot.answering.number_words import spelled_numbers
 from bot.answering.question_types import without_marks
+from retrieval.scripts import WORD_MARKS
 from retrieval.sentences import ends_with_abbreviation
 
 # [1], [1][2], [1, 2] and [1; 2] all cite.
@@ -24,7 +25,8 @@ _NUMBER = re.compile(
     r"(?<![\d.,])(\d{1,3}(?:[,.\u00a0\u202f\u2009 ]\d{3})+|\d+(?:[.,]\d+)?)(?![\d])"
 )
 _GROUP_SEPARATORS = re.compile(r"[,.\u00a0\u202f\u2009 ]")
-_WORD = re.compile(r"[^\W\d_]+")
+# Letters with the marks written inside their words ("कितने", not "क" and "तन").
+_WORD = re.compile(rf"(?:[^\W\d_]|[{WORD_MARKS}])+")
 
 _MONTHS = {
     # en, fr, de, es, it, pt, then nl, pl, ru, uk, folded ("маи" is "май"), as the month's
