@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import Counter
+from collections.abc import Iterable
+from functools import cache
 
 # Character ranges, for regular expression classes. Kana and Han ideographs: written with no
 # space between words, so each character stands as a word of its own.
@@ -18,7 +21,8 @@ CASELESS = (
 )
 
 
-def _ranges(codepoints: list[int]) -> str:
+def char_class(codepoints: Iterable[int]) -> str:
+    """Ascending code points as the body of a regular expression class, in ranges."""
     ranges: list[tuple[int, int]] = []
     for cp in codepoints:
         if ranges and ranges[-1][1] == cp - 1:
@@ -28,12 +32,19 @@ def _ranges(codepoints: list[int]) -> str:
     return "".join(f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges)
 
 
-# Marks written inside words, for regular expression classes: Devanagari, Bengali or Thai vowel
-# signs, Arabic vowel points, combining accents. Python's \w leaves them out, so "\w+" cuts
-# "कितने" into "क" and "तन"; a word is its letters with their marks.
-WORD_MARKS = _ranges(
-    [cp for cp in range(0x300, 0x10000) if unicodedata.category(chr(cp)) in ("Mn", "Mc", "Me")]
-)
+@cache
+def words_with_marks(letter: str) -> re.Pattern[str]:
+    """Runs of `letter` (a class such as r"\\w") with the marks written inside words.
+
+    Devanagari, Bengali or Thai vowel signs, Arabic vowel points and combining accents are
+    marks, which Python's \\w leaves out: "\\w+" cuts "कितने" into "क" and "तन". The class of
+    every mark of the Basic Multilingual Plane is built on first use, not at start-up.
+    """
+    marks = char_class(
+        cp for cp in range(0x300, 0x10000) if unicodedata.category(chr(cp)) in ("Mn", "Mc", "Me")
+    )
+    return re.compile(rf"(?:{letter}|[{marks}])+")
+
 
 # Enough letters to tell; a text's script is settled within its first few hundred.
 _SAMPLE = 400

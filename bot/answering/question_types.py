@@ -9,7 +9,7 @@ import unicodedata
 from functools import cache, lru_cache
 from typing import Literal
 
-from retrieval.scripts import WORD_MARKS
+from retrieval.scripts import char_class, words_with_marks
 
 AnswerType = Literal["money", "quantity", "date", "person", "place", "other"]
 ANSWER_TYPES: tuple[AnswerType, ...] = ("money", "quantity", "date", "person", "place")
@@ -203,19 +203,11 @@ def word_list(text: str) -> list[str]:
 @cache
 def _combining_marks() -> re.Pattern[str]:
     """Every combining mark of the Basic Multilingual Plane, as one character class."""
-    marks = [cp for cp in range(0x300, 0x10000) if unicodedata.combining(chr(cp))]
-    ranges: list[tuple[int, int]] = []
-    for cp in marks:
-        if ranges and ranges[-1][1] == cp - 1:
-            ranges[-1] = (ranges[-1][0], cp)
-        else:
-            ranges.append((cp, cp))
-    return re.compile("[" + "".join(f"\\u{a:04x}-\\u{b:04x}" for a, b in ranges) + "]")
+    marks = (cp for cp in range(0x300, 0x10000) if unicodedata.combining(chr(cp)))
+    return re.compile(f"[{char_class(marks)}]")
 
 
 _BEYOND_BMP = re.compile(r"[\U00010000-\U0010FFFF]")
-# Letters with the marks written inside their words (retrieval.scripts.WORD_MARKS).
-_WORDS = re.compile(rf"(?:\w|[{WORD_MARKS}])+")
 
 
 @lru_cache(maxsize=8192)
@@ -229,7 +221,8 @@ def fold(text: str) -> str:
     else:
         plain = without_marks(unicodedata.normalize("NFKD", text.casefold()))
         plain = plain.replace("ß", "ss")
-    return " ".join(_WORDS.findall(plain))
+    # Letters with the marks written inside their words ("कितने", not "क" and "तन").
+    return " ".join(words_with_marks(r"\w").findall(plain))
 
 
 def without_marks(decomposed: str) -> str:

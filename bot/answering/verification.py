@@ -11,7 +11,7 @@ from functools import cached_property, lru_cache
 from bot.answering.answer import REFUSAL
 from bot.answering.number_words import spelled_numbers
 from bot.answering.question_types import without_marks
-from retrieval.scripts import WORD_MARKS
+from retrieval.scripts import words_with_marks
 from retrieval.sentences import ends_with_abbreviation
 
 # [1], [1][2], [1, 2] and [1; 2] all cite.
@@ -25,8 +25,12 @@ _NUMBER = re.compile(
     r"(?<![\d.,])(\d{1,3}(?:[,.\u00a0\u202f\u2009 ]\d{3})+|\d+(?:[.,]\d+)?)(?![\d])"
 )
 _GROUP_SEPARATORS = re.compile(r"[,.\u00a0\u202f\u2009 ]")
-# Letters with the marks written inside their words ("कितने", not "क" and "तन").
-_WORD = re.compile(rf"(?:[^\W\d_]|[{WORD_MARKS}])+")
+
+
+def _words() -> re.Pattern[str]:
+    """Letters with the marks written inside their words ("कितने", not "क" and "तन")."""
+    return words_with_marks(r"[^\W\d_]")
+
 
 _MONTHS = {
     # en, fr, de, es, it, pt, then nl, pl, ru, uk, folded ("маи" is "май"), as the month's
@@ -178,7 +182,7 @@ def number_spans(text: str) -> list[tuple[int, int, str]]:
 
 
 def words_of(text: str) -> list[re.Match[str]]:
-    return list(_WORD.finditer(text))
+    return list(_words().finditer(text))
 
 
 def is_name_word(word: str) -> bool:
@@ -227,7 +231,7 @@ def claims_of(sentence: str, named: Collection[str] = ()) -> Claims:
     """The numbers, months and names `sentence` asserts; `named`: the names (folded) the
     question gives, which are names at the start of a sentence too."""
     text = _MARKER.sub(" ", sentence)
-    words = list(_WORD.finditer(text))
+    words = list(_words().finditer(text))
     months: set[int] = set()
     names: list[str] = []
     for i, match in enumerate(words):
@@ -255,7 +259,7 @@ def claims_of(sentence: str, named: Collection[str] = ()) -> Claims:
 def content_words(sentence: str) -> list[str]:
     """Words that carry meaning, for sentences with no number or name to check."""
     words = []
-    for word in _WORD.findall(_MARKER.sub(" ", sentence)):
+    for word in _words().findall(_MARKER.sub(" ", sentence)):
         folded = fold(word)
         if len(folded) >= 4 and folded not in FUNCTION_WORDS and folded not in COMMON_VERBS:
             words.append(word)
@@ -276,7 +280,7 @@ class TextIndex:
         self.months: set[int] = set()
         self.folded: set[str] = set()
         self.name_skeletons: set[str] = set()
-        for word in _WORD.findall(text):
+        for word in _words().findall(text):
             folded = fold(word)
             self.folded.add(folded)
             if word[0].isupper():
@@ -536,7 +540,7 @@ def _has_words(text: str) -> bool:
     # "1." alone is a list number, not a sentence; "8000." alone is an answer.
     if re.fullmatch(r"\d{1,2}[.)]", text.strip()):
         return False
-    return any(len(w) > 1 for w in _WORD.findall(text)) or bool(_NUMBER.search(text))
+    return any(len(w) > 1 for w in _words().findall(text)) or bool(_NUMBER.search(text))
 
 
 def _check_sentence(
