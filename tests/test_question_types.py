@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from bot.answering.features import TextReadings
 from bot.answering.question_types import expected_answer_type
-from bot.answering.sentence_offers import offered_types, question_terms, term_coverage
+from bot.answering.sentence_offers import offered_types, question_terms
 
 
 @pytest.mark.parametrize(
@@ -192,15 +193,15 @@ def test_german_nouns_alone_are_not_names() -> None:
 
 def test_question_terms_are_held_across_inflection() -> None:
     terms = question_terms("What did Choe Son Hui say about Pyongyang in 2024?")
-    assert term_coverage(terms, "Choe Son Hui a parlé de Pyongyang en 2024.") == 1.0
-    assert term_coverage(terms, "Le ministre a parlé.") == 0.0
+    assert TextReadings(terms).coverage("Choe Son Hui a parlé de Pyongyang en 2024.") == 1.0
+    assert TextReadings(terms).coverage("Le ministre a parlé.") == 0.0
 
 
 def test_question_names_are_held_across_spellings() -> None:
     # Names change spelling between languages; the count (a number) must match exactly.
     terms = question_terms("How many troops went from Warsaw to Kursk in 2024?")
-    assert term_coverage(terms, "2024 zogen Truppen von Warschau nach Koursk.") == 1.0
-    assert term_coverage(terms, "2023 zogen Truppen von Berlin nach Moskau.") == 0.0
+    assert TextReadings(terms).coverage("2024 zogen Truppen von Warschau nach Koursk.") == 1.0
+    assert TextReadings(terms).coverage("2023 zogen Truppen von Berlin nach Moskau.") == 0.0
 
 
 def test_the_opening_question_word_decides_what_a_written_answer_must_give() -> None:

@@ -116,11 +116,6 @@ def holds_term(term: str, words: Iterable[str], numbers: set[str]) -> bool:
     return any(word.startswith(stem) if len(term) > 5 else word == term for word in words)
 
 
-def term_coverage(terms: list[str], text: str) -> float:
-    """Share of the question's names and numbers that the text holds (0 when it has none)."""
-    return len(terms_held(terms, text)) / len(terms) if terms else 0.0
-
-
 def terms_held(terms: list[str], text: str) -> frozenset[str]:
     """The question's names and numbers (folded) that the text holds.
 
