@@ -270,7 +270,9 @@ def _jsonl(c: _Corpus) -> None:
         ).encode()
     )
     lines(b'{"text": "crlf record", "id": "c1"}\r', b"\r", b'{"text":"', expect="any")
-    lines(gzip.compress(ok), expect="fail")
+    # mtime fixed: a timestamp byte of 0x0a would split the file into two lines about
+    # one run in seventy, and the record count above would be wrong.
+    lines(gzip.compress(ok, mtime=0), expect="fail")
 
 
 def _rss_and_archives(c: _Corpus) -> None:
