@@ -296,7 +296,7 @@ def _rss_and_archives(c: _Corpus) -> None:
     c.add("entity-flood", ".html", b"<p>" + b"&amp;" * 200_000 + b"</p>", "any")
     zeros = b"\0" * 5_000_000  # compressed, a few kB: the decompressed size never matters
     compressors: list[tuple[str, Callable[[bytes], bytes]]] = [
-        ("gzip", gzip.compress),
+        ("gzip", lambda data: gzip.compress(data, mtime=0)),
         ("bz2", bz2.compress),
         ("xz", lzma.compress),
         ("zip", _zip),
@@ -386,7 +386,9 @@ def _disguised(c: _Corpus) -> None:
 def _zip(data: bytes) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("bomb.txt", data)
+        # A fixed date, so the archive's bytes are the same on every run, like the rest.
+        info = zipfile.ZipInfo("bomb.txt", date_time=(2024, 1, 1, 0, 0, 0))
+        archive.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
     return buffer.getvalue()
 
 
