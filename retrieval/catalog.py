@@ -18,6 +18,7 @@ from pathlib import Path
 
 from retrieval.articles import Article, Chunk
 from retrieval.near_duplicates import Signature
+from retrieval.scripts import words_with_marks
 from retrieval.sqlite_files import connect_sqlite
 
 SCHEMA = """
@@ -73,7 +74,6 @@ CREATE INDEX IF NOT EXISTS also_in_article ON also_in (article_id);
 # Digit groups are written "8000", "8 000", "8,000" or "8.000" depending on the language;
 # index and query them in one form so a number matches across languages.
 _DIGIT_GROUP = re.compile(r"(?<=\d)[\s,.'\u00a0\u202f](?=\d{3}(?!\d))")
-_WORD = re.compile(r"\w+", re.UNICODE)
 # Words too common to carry a match; a short list across the corpus languages.
 _STOPWORDS = frozenset(
     [
@@ -199,8 +199,15 @@ def normalize_for_index(text: str) -> str:
 
 
 def lexical_terms(query: str) -> list[str]:
+    """The query's words as full-text terms, each searched as a phrase.
+
+    A word keeps the marks written inside it: \\w+ cut "सैनिक" into "स", "न" and "क", single
+    letters dropped below, so a Devanagari (or Bengali, Tamil, Thai) noun never reached the
+    index. Quoted whole, the index's tokenizer splits it as it split the stored text and the
+    pieces must then stand in order, as in the word.
+    """
     terms = []
-    for word in _WORD.findall(normalize_for_index(query).lower()):
+    for word in words_with_marks(r"\w").findall(normalize_for_index(query).lower()):
         if word in _STOPWORDS or (len(word) < 2 and not word.isdigit()):
             continue
         terms.append(word)

@@ -193,6 +193,23 @@ def test_lexical_search_returns_only_ready_chunks_even_when_others_rank_best(
     assert [c for c, _ in found] == [c for c, _ in filtered]
 
 
+def test_a_hindi_word_finds_the_article_that_holds_it(tmp_path: Path) -> None:
+    from retrieval.catalog import Catalog, lexical_terms
+
+    # Vowel signs are not \\w: the query was cut into single letters and dropped, so a Hindi
+    # question found nothing by its words.
+    assert lexical_terms("कुर्स्क में कितने सैनिक भेजे गए?")[-3:] == ["सैनिक", "भेजे", "गए"]
+    catalog = Catalog(tmp_path / "catalog.sqlite")
+    soldiers = Article(text="उत्तर कोरिया ने कुर्स्क में 8000 सैनिक भेजे।", source="soldiers")
+    law = Article(text="संसद ने नया कानून पारित किया। सरकार ने बजट पेश किया।", source="law")
+    batch = [(a, chunk_article(a)) for a in (law, soldiers)]
+    catalog.begin(batch)
+    catalog.finish([a.id for a, _ in batch], [])
+
+    found = catalog.lexical_search("कितने सैनिक भेजे गए?", 5)
+    assert [catalog.ready_chunks([c])[c].source for c, _ in found] == ["soldiers"]
+
+
 def test_a_rebuild_embeds_without_the_lock_so_the_old_store_still_answers_meanwhile(
     tmp_path: Path,
 ) -> None:
