@@ -1,6 +1,8 @@
 """The kind of answer a question expects (a sum, a quantity, a date, a name, a place), in
-English, French, German and Spanish, from its opening words in Italian, Portuguese, Dutch and
-Polish, and in Russian, Ukrainian, Arabic, Chinese and Hindi."""
+English, French, German and Spanish; from its opening words in Italian, Portuguese, Dutch,
+Polish, Swedish, Danish, Norwegian, Czech, Slovak and Romanian; and in Russian, Ukrainian,
+Arabic, Chinese, Hindi, Turkish, Indonesian, Vietnamese, Finnish, Hungarian, Greek, Hebrew,
+Japanese and Korean wherever the question word stands."""
 
 from __future__ import annotations
 
@@ -189,9 +191,163 @@ _HINDI_PATTERNS: tuple[tuple[AnswerType, str], ...] = tuple(
         ("person", "कौन|किसने|किसको|किसका|किसकी|किसके"),
     )
 )
+
+
+def _folded_pattern(pattern: str) -> str:
+    """A pattern written with accents, as `fold` leaves the question: accents dropped, and the
+    Greek final sigma read as "σ" (casefolding makes it one)."""
+    return _without_signs(pattern).replace("ς", "σ")
+
+
+# More languages, each group in the order money, date, quantity, place, person (so "bao nhiêu
+# tiền" is a sum before "bao nhiêu" is a count). Turkish, Indonesian, Vietnamese, Finnish,
+# Hungarian, Greek and Hebrew are read anywhere: their question words stand mid-sentence
+# ("Kuzey Kore Kursk'a kaç asker gönderdi?") and are spelled like no word of the other
+# languages. Where a word is also an ordinary one, only its unambiguous uses are read: Turkish
+# "kim" is also the Korean name Kim (so "kimdir", "kimin" or a closing "kim"), Vietnamese "ai"
+# is French "ai" and English "AI" (so "ai là …", "… là ai"), Greek "που" is also "that".
+_ANYWHERE_PATTERNS: tuple[tuple[AnswerType, str], ...] = tuple(
+    (kind, _folded_pattern(pattern))
+    for kind, pattern in (
+        (
+            "money",
+            r"\b(ne kadar(a)? (\w+ ){0,3}?(para\w*|ücret\w*|tutar\w*|maliyet\w*|mal ol\w*)|"
+            r"kaç (lira|dolar|euro|avro)|"
+            r"(fiyatı|fiyat|maliyeti|ücreti|bedeli) ne( kadar)?|"
+            r"berapa (banyak )?(harga|biaya|ongkos|uang|rupiah|dolar)|(harga|biaya)(nya)? berapa|"
+            r"(giá|chi phí) bao nhiêu|bao nhiêu tiền|"
+            r"(paljonko|kuinka paljon) (\w+ ){0,3}?(maksaa|maksoi|maksavat|maksettiin|rahaa)|"
+            r"mitä (\w+ ){0,2}?(maksaa|maksoi)|"
+            r"mennyibe (kerül|került|kerülnek)|mennyi pénz\w*|mennyit (fizet|költ)\w*|"
+            r"πόσο (\w+ ){0,4}?(κοστίζει|κοστίζουν|κόστισε|στοιχίζει|πλήρωσε|πληρώνει)|"
+            r"πόσα (χρήματα|λεφτά))\b|"
+            r"(?<!\S)(כמה (עולה|עולים|עלה|עלו|כסף|שילם|שילמו)|מה (המחיר|העלות))(?!\S)",
+        ),
+        (
+            "date",
+            r"\b(ne zaman|hangi (yıl|tarih|gün|ay)\w*|kaç yılında|"
+            r"kapan|(tahun|tanggal|bulan) berapa|"
+            r"khi nào|bao giờ|lúc nào|năm nào|ngày nào|tháng nào|"
+            r"milloin|minä (vuonna|päivänä)|mihin aikaan|"
+            r"mikor|melyik (évben|napon|hónapban)|mióta|"
+            r"πότε|(ποια|ποιο) (χρονιά|ημερομηνία|ημέρα|μέρα|έτος|μήνα))\b|"
+            r"(?<!\S)(מתי|באיזו שנה|באיזה (תאריך|יום|חודש))(?!\S)",
+        ),
+        (
+            "quantity",
+            r"\b(kaç(a|ta|tan|ı|ın|ıncı)?|ne kadar|"
+            r"berapa|bao nhiêu|"
+            r"kuinka (monta|paljon|suuri|pitkä|vanha|korkea|kauan|usein)|montako|paljonko|"
+            r"hány|hányan|mennyi\w*|milyen (nagy|hosszú|magas|messze)|"
+            r"πόσ(ος|οι|α|ους|ες|ων|η|ο|ης|ου|ον))\b|"
+            r"(?<!\S)כמה(?!\S)",
+        ),
+        (
+            "place",
+            r"\b(nerede|nereye|nereden|neresi\w*|hangi (ülke|şehir|bölge|kent)\w*|"
+            r"(di|ke|dari) ?mana(kah)?|(negara|kota|daerah|wilayah) (mana|apa)|"
+            r"(ở|tại|từ|đến) đâu|(nước|thành phố) nào|"
+            r"missä|mistä|mihin|mikä (maa|kaupunki)|"
+            r"hol|hová|honnan|melyik (ország|város)\w*|"
+            r"(σε )?(ποια|ποιο) (χώρα|πόλη|περιοχή|μέρος)|^πού)\b|"
+            r"(?<!\S)(איפה|היכן|לאן|מאיפה|מאין|באיזו (מדינה|עיר))(?!\S)",
+        ),
+        (
+            "person",
+            r"\b(kim(dir|di|in|e|i|ler|lerdir)|kim$|"
+            r"siapa(kah)?|"
+            r"^ai (là|đã|sẽ|được|đang|bị|có)|là ai$|của ai|với ai|"
+            r"kuka|ketkä|kenen|kenelle|ketä|kenet|"
+            r"^(ki|kik|kinek|kit)|kicsoda|"
+            r"ποιος|ποιοι|ποιον|ποιου|ποιανού)\b|"
+            r"^מי(?!\S)",
+        ),
+    )
+)
+# Swedish, Danish and Norwegian, Czech and Slovak, and Romanian: read where the question
+# opens, as Italian is ("kde" and "var" are words or names elsewhere). Swedish "var" is also
+# "was" ("Var det sant?") and a French département ("Var : un homme abattu …"): only before
+# a verb of where ("Var ligger …", "Var möttes …").
+_MORE_OPENING_PATTERNS: tuple[tuple[AnswerType, str], ...] = tuple(
+    (kind, _folded_pattern(_OPENS + pattern))
+    for kind, pattern in (
+        (
+            "money",
+            r"((hur|hvor) (mycket|meget|mye) (\w+ ){0,4}?(kostar|kostade|koster|kostet|kostede|"
+            r"betalade|betalte|betalt|pengar|penger|penge)|(vad|hva|hvad) kost(ar|er)|"
+            r"(kolik|koľko) (\w+ ){0,4}?(stojí|stál|stála|stálo|stoja|(za)?plat(í|il|ila|ili|it))|"
+            r"za kolik)\b",
+        ),
+        (
+            "date",
+            r"(när|når|hvornår|(i )?(vilket|hvilket) år|(vilket|hvilket) datum|hvilken dato|"
+            r"kdy|kedy|od kdy|v (kterém|ktorom) roce|v ktorom roku|"
+            r"când|de când|în ce (an|zi|lună))\b",
+        ),
+        (
+            "quantity",
+            r"((hur|hvor) (många|mange|mycket|meget|mye|stor|store|lång|lang|gammal|gammel|hög|høj|"
+            r"høy|långt|langt|ofta|ofte)|"
+            r"kolik\w*|koľko|jak (velk|dlouh|star|vysok)\w*)\b",
+        ),
+        (
+            "place",
+            r"(var(?= (är|ligger|finns|hände|bor|sker|skedde|föddes|befinner|möttes|träffades|"
+            r"dog|hölls|gick|kom|kommer|byggdes)\b)|vart|varifrån|"
+            r"hvor|hvorfra|"
+            r"i (vilket|hvilket) land|(vilken|hvilken) (stad|by)|"
+            r"kde|odkud|kam|v (které|ktorej) (zemi|krajine)|"
+            r"unde|de unde|în ce (țară|oraș))\b",
+        ),
+        ("person", r"(vem|vems|hvem|kdo|koho|komu|kto|cine|a cui|al cui|pe cine)\b"),
+    )
+)
 _COMPILED = tuple(
     (kind, re.compile(pattern))
-    for kind, pattern in (*_PATTERNS, *_OPENING_PATTERNS, *_SCRIPT_PATTERNS, *_HINDI_PATTERNS)
+    for kind, pattern in (
+        *_PATTERNS,
+        *_OPENING_PATTERNS,
+        *_SCRIPT_PATTERNS,
+        *_HINDI_PATTERNS,
+        *_ANYWHERE_PATTERNS,
+        *_MORE_OPENING_PATTERNS,
+    )
+)
+# Japanese and Korean, read on the question as written (NFC, lower case), not folded: folding
+# drops the voicing marks of kana ("どの" would read "との", "with") and spells Hangul as
+# letters. Neither language puts its question word first. Romanian "câte" and "cât" too, by
+# their accent: folded, they are "Cate Blanchett" and "Cat Deeley".
+_UNFOLDED_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(pattern))
+    for kind, pattern in (
+        (
+            "money",
+            r"いくら|何(円|ドル|ユーロ|万円|億円)|(?<![가-힣])얼마(?!나| ?전| ?후| ?동안)|"
+            r"^\W*cât (\w+ ){0,4}?(costă|costat|costau|plătit|plătește)\b|^\W*câți bani\b",
+        ),
+        (
+            "date",
+            r"いつ(?!も|か|でも|の間)|何(年|日|時)(?!間)|何月|何曜日|"
+            r"(?<![가-힣])(언제|몇 ?년(?! ?동안| ?간)|몇 ?월|며칠(?! ?동안| ?간)|어느 ?해)",
+        ),
+        (
+            "quantity",
+            r"(?<!任)何人|何(名|個|台|回|件|機|発|隻|頭|匹|本|枚|歳|年間|日間|時間|か月|ヶ月|"
+            r"キロ|メートル|トン|パーセント|%|倍)|いくつ|どのくらい|どれくらい|どれほど|"
+            r"どのぐらい|どれぐらい|どれだけ|(?<![가-힣])(몇|얼마나|얼마 ?동안)|"
+            r"^\W*(câți|câte|cât)\b",
+        ),
+        (
+            "place",
+            r"どこ|何処|どの(国|都市|町|地域|場所|あたり)|どちらの国|"
+            r"(?<![가-힣])(어디|어느 ?(나라|국가|도시|지역))",
+        ),
+        (
+            "person",
+            r"誰|だれ|どなた|どの(人|会社|企業|組織|団体)|"
+            r"(?<![가-힣])(누구|누가|누군|어느 ?(회사|기업|단체))",
+        ),
+    )
 )
 
 
@@ -242,9 +398,17 @@ def expected_answer_type(question: str) -> AnswerType:
     """
     # "où" (where) and "ou" (or) differ only by the accent that folding removes.
     folded = fold(re.sub(r"(?<!\w)où(?!\w)", " xoux ", question.casefold()))
+    found = _earliest(_COMPILED, folded)
+    if found == "other":
+        found = _earliest(_UNFOLDED_PATTERNS, unicodedata.normalize("NFC", question).casefold())
+    return found
+
+
+def _earliest(patterns: tuple[tuple[AnswerType, re.Pattern[str]], ...], text: str) -> AnswerType:
+    """The type of the pattern matching earliest in `text` (the first listed on a tie)."""
     best: tuple[int, AnswerType] | None = None
-    for kind, pattern in _COMPILED:
-        match = pattern.search(folded)
+    for kind, pattern in patterns:
+        match = pattern.search(text)
         if match and (best is None or match.start() < best[0]):
             best = (match.start(), kind)
     return best[1] if best else "other"
