@@ -273,6 +273,10 @@ def test_the_opening_question_word_decides_what_a_written_answer_must_give() -> 
     assert opening_answer_type("En cuanto a la deuda, ¿qué dijo el ministro?") == "other"
     # A question word further in does not decide ("when" here is not what is asked).
     assert opening_answer_type("What satellite was used when Sky launched?") == "other"
+    # Romanian "câți" is read unfolded (folded it is "Cate Blanchett"), at the opening too.
+    assert opening_answer_type("„Câți soldați a trimis Coreea de Nord?") == "quantity"
+    assert opening_answer_type("いつプーチンは平壌を訪問しましたか？") == "date"
+    assert opening_answer_type("プーチンはいつ平壌を訪問しましたか？") == "other"
     terms = question_terms("How many soldiers entered Russia in 2024?")
     assert not gives_answer_type("Soldiers entered Russia in 2024.", "quantity", terms)
     assert gives_answer_type("Four soldiers entered Russia.", "quantity", terms)

@@ -440,4 +440,10 @@ def opening_answer_type(question: str) -> AnswerType:
         match = pattern.search(folded)
         if match and match.start() == 0:
             return kind
+    unfolded = unicodedata.normalize("NFC", question).casefold()
+    opens_at = len(unfolded) - len(unfolded.lstrip(" ¿¡\"'«“„([-–—"))
+    for kind, pattern in _UNFOLDED_PATTERNS:
+        match = pattern.search(unfolded)
+        if match and match.start() <= opens_at:
+            return kind
     return "other"
