@@ -298,8 +298,9 @@ def test_a_short_question_is_answered_in_its_own_language() -> None:
     assert question_language("Quem visitou Pyongyang em junho?") == "Portuguese"
     assert question_language("¿Cuántos soldados?") == "Spanish"
     assert question_language("How big is the North Korean army?") == "English"
+    assert question_language("北朝鮮は何人の兵士を派遣したのか？") == "Japanese"
     # A language the reader does not write, and a question too short to tell: English.
-    assert question_language("北朝鮮は何人の兵士を派遣したのか？") == "English"
+    assert question_language("Zenbat soldadu bidali ditu Ipar Koreak Kurskera?") == "English"
     assert question_language("Who?") == "English"
 
 

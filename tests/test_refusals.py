@@ -26,6 +26,14 @@ from bot.answering.refusals import REFUSALS, in_asker_language, refusal_for
             REFUSALS["pt"],
         ),
         ("Hoe oud is de Noord-Koreaanse minister van Buitenlandse Zaken?", REFUSALS["nl"]),
+        ("Сколько лет министру иностранных дел Северной Кореи?", REFUSALS["ru"]),
+        ("Hur gammal är Nordkoreas utrikesminister?", REFUSALS["sv"]),
+        ("Kuzey Kore dışişleri bakanı kaç yaşında?", REFUSALS["tr"]),
+        ("Πόσων χρονών είναι η υπουργός Εξωτερικών της Βόρειας Κορέας;", REFUSALS["el"]),
+        ("בת כמה שרת החוץ של צפון קוריאה?", REFUSALS["he"]),
+        ("北朝鮮の外務大臣は何歳ですか？年齢を教えてください。", REFUSALS["ja"]),
+        ("북한 외무상의 나이는 몇 살입니까?", REFUSALS["ko"]),
+        ("朝鲜外交部长今年多大年纪了？", REFUSALS["zh"]),
     ],
 )
 def test_the_refusal_is_in_the_questions_language(question: str, said: str) -> None:
@@ -63,12 +71,16 @@ def test_one_guess_of_the_askers_language_serves_refusal_reader_and_decision() -
     assert refusal_for("", german) == REFUSALS["de"]
     assert question_language("", german) == "German"
     assert german.among({"de", "fr", "ru"}) == "de"
-    # Russian is no language the bot answers in, yet the decision still reads that a Russian
-    # question shares the language of Russian news.
     russian = asker_language("Сколько пожарных тушили пожар на складе в Подольске?")
-    assert refusal_for("", russian) == REFUSAL
-    assert question_language("", russian) == "English"
+    assert refusal_for("", russian) == REFUSALS["ru"]
+    assert question_language("", russian) == "Russian"
     assert russian.among({"en", "fr", "ru"}) == "ru"
+    # Basque is no language the bot answers in: English, yet the decision still reads that a
+    # Basque question shares the language of Basque news.
+    basque = asker_language("Zenbat suhiltzaile aritu ziren Podolskeko biltegiko sutea itzaltzen?")
+    assert refusal_for("", basque) == REFUSAL
+    assert question_language("", basque) == "English"
+    assert basque.among({"en", "fr", "eu"}) == "eu"
 
 
 def test_only_refusals_are_translated() -> None:

@@ -40,7 +40,29 @@ ANSWER_LANGUAGES: dict[str, AnswerLanguage] = {
     "pt": AnswerLanguage("Portuguese", "Os artigos não o dizem.", ".", ","),
     "nl": AnswerLanguage("Dutch", "De artikelen zeggen het niet.", ".", ","),
     "pl": AnswerLanguage("Polish", "Artykuły tego nie mówią.", _NO_BREAK, ","),
+    "sv": AnswerLanguage("Swedish", "Artiklarna säger inget om det.", _NO_BREAK, ","),
+    "da": AnswerLanguage("Danish", "Artiklerne siger det ikke.", ".", ","),
+    "nb": AnswerLanguage("Norwegian", "Artiklene sier det ikke.", _NO_BREAK, ","),
+    "fi": AnswerLanguage("Finnish", "Artikkelit eivät kerro sitä.", _NO_BREAK, ","),
+    "cs": AnswerLanguage("Czech", "Články to neuvádějí.", _NO_BREAK, ","),
+    "sk": AnswerLanguage("Slovak", "Články to neuvádzajú.", _NO_BREAK, ","),
+    "hu": AnswerLanguage("Hungarian", "A cikkek ezt nem írják.", _NO_BREAK, ","),
+    "ro": AnswerLanguage("Romanian", "Articolele nu spun asta.", ".", ","),
+    "tr": AnswerLanguage("Turkish", "Makaleler bunu söylemiyor.", ".", ","),
+    "el": AnswerLanguage("Greek", "Τα άρθρα δεν το αναφέρουν.", ".", ","),
+    "ru": AnswerLanguage("Russian", "В статьях об этом не говорится.", _NO_BREAK, ","),
+    "uk": AnswerLanguage("Ukrainian", "У статтях про це не йдеться.", _NO_BREAK, ","),
+    "id": AnswerLanguage("Indonesian", "Artikel-artikel itu tidak menyebutkannya.", ".", ","),
+    "vi": AnswerLanguage("Vietnamese", "Các bài báo không nói đến điều này.", ".", ","),
+    "he": AnswerLanguage("Hebrew", "הכתבות לא מציינות זאת.", ",", "."),
+    "ar": AnswerLanguage("Arabic", "لا تذكر المقالات ذلك.", ",", "."),
+    "hi": AnswerLanguage("Hindi", "लेखों में यह नहीं बताया गया है।", ",", "."),
+    "zh": AnswerLanguage("Chinese", "文章中没有提到。", ",", "."),
+    "ja": AnswerLanguage("Japanese", "記事には書かれていません。", ",", "."),
+    "ko": AnswerLanguage("Korean", "기사에는 나와 있지 않습니다.", ",", "."),
 }
+# The identifier's other names for a language above: Norwegian as "no" (Bokmål is "nb").
+ANSWER_LANGUAGES["no"] = ANSWER_LANGUAGES["nb"]
 DEFAULT_LANGUAGE = "en"
 
 # Question words that open a question in one of those languages only (folded: no accents).

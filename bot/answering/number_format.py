@@ -40,7 +40,10 @@ def _read(raw: str, language: str, decimal_marks: frozenset[str]) -> _Reading | 
     `decimal_marks`: the marks its sentence uses as decimal marks elsewhere."""
     if language not in ANSWER_LANGUAGES:
         return None
-    group, decimal = (",", ".") if language == "en" else (".", ",")
+    # The other mark groups thousands: a comma where a point marks decimals (English, Chinese,
+    # Hebrew …), a point where a comma does.
+    decimal = ANSWER_LANGUAGES[language].decimal
+    group = "," if decimal == "." else "."
     if group in decimal_marks:
         # "210.332 mph (337.96 km/h)" in a French sentence: its writer's point is a decimal
         # point, so "210.332" is no thousands group.
