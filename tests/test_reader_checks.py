@@ -28,6 +28,7 @@ from bot.answering.number_binding import (
 )
 from bot.answering.number_format import in_asker_convention
 from bot.answering.reader import CitationBuilder, Reader
+from bot.answering.refusals import REFUSALS, in_asker_language
 from bot.answering.sentence_verification import check_answer
 from bot.answering.verification import TextIndex
 from bot.settings import Settings
@@ -462,6 +463,21 @@ def test_an_answer_that_only_repeats_the_question_is_not_shown() -> None:
     assert answer.mode == "generated" and "".join(streamed) == answer.answer
 
 
+def test_a_japanese_answer_that_gives_the_number_is_an_answer() -> None:
+    # Japanese writes no spaces: read as one word, the answer "repeated" its question. Each
+    # ideograph or kana is a word, so the number it adds is seen.
+    evidence = select_evidence(hits_for(GRAZ_DE))
+    trams = id_of(evidence, "45 neue")
+    question = "グラーツは新しい路面電車を何両購入しますか？"
+    answer, streamed = read(
+        f"グラーツは新しい路面電車を45両購入します [{trams}]。", GRAZ_DE, question
+    )
+    assert answer.mode == "generated" and "45" in answer.answer
+    assert "".join(streamed) == answer.answer
+    echo, _ = read(f"グラーツは新しい路面電車を購入します [{trams}]。", GRAZ_DE, question)
+    assert echo.mode == "extractive-fallback"
+
+
 def test_no_supported_number_and_none_in_the_quote_is_a_refusal() -> None:
     # The reader invents an age; the quoted sentence gives no number either: the articles do
     # not say, and the quote is not offered as an answer to "how old?".
@@ -672,6 +688,22 @@ def test_nonexistent_ids_garbage_and_refusals() -> None:
     assert not streamed
     answer, _ = read("NOT FOUND", GRAZ_DE)
     assert answer.abstained and answer.answer == REFUSAL and answer.mode == "generated"
+    # A sentence that says its source does not tell is a refusal, even when it cites that
+    # source (every word of it may stand there).
+    trams = id_of(select_evidence(hits_for(GRAZ_DE)), "45 neue")
+    unsaid = f"The article does not provide information about the number of trams [{trams}]."
+    answer, streamed = read(unsaid, GRAZ_DE, "How many new trams will Graz buy?")
+    assert answer.abstained and not streamed
+    # NOT FOUND translated into the asker's language, or the bot's own refusal in it, is a
+    # refusal too: said in that language, never a claim with nothing cited.
+    question = "כמה חשמליות חדשות קונה גראץ?"
+    answer, streamed = read("לא נמצא", GRAZ_DE, question)
+    assert answer.abstained and not streamed
+    assert in_asker_language(answer).answer == REFUSALS["he"]
+    answer, _ = read(
+        "記事には書かれていません。", GRAZ_DE, "グラーツは新しい路面電車を何両購入しますか？"
+    )
+    assert answer.abstained and in_asker_language(answer).answer == REFUSALS["ja"]
 
 
 def test_an_instruction_in_an_article_is_never_evidence() -> None:
@@ -752,6 +784,11 @@ def test_numbers_copied_from_a_source_are_written_the_askers_way() -> None:
     assert written == "22,392 km2 or 8,646 sq mi, 2.5 percent more"
     assert in_asker_convention("8.646 Quadratmeilen", german, "de") == "8.646 Quadratmeilen"
     assert in_asker_convention("8.646 milles", german, "fr") == "8\u00a0646 milles"
+    # Japanese groups with a comma, Russian with a space; a Chinese source's comma groups.
+    assert in_asker_convention("8.646 平方マイル", german, "ja") == "8,646 平方マイル"
+    assert in_asker_convention("8.646 кв. миль", german, "ru") == "8\u00a0646 кв. миль"
+    chinese = [("面积为8,646平方英里。", "zh")]
+    assert in_asker_convention("8,646 milles", chinese, "fr") == "8\u00a0646 milles"
     spanish = [("Tiene 22 338 618 dígitos y crece un 1,5 por ciento.", "es")]
     written = in_asker_convention("It has 22 338 618 digits, up 1,5 percent", spanish, "en")
     assert written == "It has 22,338,618 digits, up 1.5 percent"

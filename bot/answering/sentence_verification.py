@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.answering.evidence import EvidenceSentence
+from bot.answering.languages import ANSWER_LANGUAGES
 from bot.answering.meaning_support import MeaningSupport
 from bot.answering.number_binding import (
     counted_sums,
@@ -39,8 +40,24 @@ from retrieval.language import capitalises_nouns, detect_language
 Status = Literal["verified", "reattributed", "dropped"]
 # At most this many sentences may together support one written sentence.
 MAX_SUPPORT = 2
+# The model sometimes translates NOT FOUND into the language it answers in ("לא נמצא",
+# "見つかりません"), or says the refusal the bot would say in that language. Languages that
+# join their endings to the word ("見つかりませんでした", "찾을 수 없습니다") take any ending.
+_NOT_FOUND_WORDS = (
+    "not found|no answer|the articles don.t say|n/a|none|unknown|"
+    "non trouvée?|pas trouvée?|introuvable|nicht gefunden|no encontrado|non trovato|"
+    "não encontrado|niet gevonden|nie znaleziono|hittades inte|ikke fundet|ikke funnet|"
+    "ei löytynyt|nenalezeno|nenájdené|nem található|negăsit|nu a fost găsit|bulunamadı|"
+    "tidak ditemukan|không tìm thấy|не найдено|не знайдено|δεν βρέθηκε|לא נמצא\\w*|"
+    "غير موجود|لم يتم العثور|नहीं मिला|未找到|没有找到|見つかりませ\\w*|該当な\\w*|찾을 수 없\\w*"
+)
 _NOT_FOUND = re.compile(
-    r"^\W*(not found|no answer|the articles don.t say|n/a|none|unknown)\b", re.IGNORECASE
+    r"^\W*("
+    + _NOT_FOUND_WORDS
+    + "|"
+    + "|".join(re.escape(language.refusal.rstrip(".。।")) for language in ANSWER_LANGUAGES.values())
+    + r")(?!\w)",
+    re.IGNORECASE,
 )
 # A written sentence that says the sentences hold no answer, in other words than NOT FOUND.
 _SAYS_NOTHING = re.compile(
@@ -80,9 +97,32 @@ def is_not_found(text: str) -> bool:
     return bool(_NOT_FOUND.match(strip_markers(text).strip()))
 
 
+# A sentence whose subject is the source itself saying it does not tell ("The article does
+# not provide information about the number of soldiers [1]"): a refusal even when it cites,
+# since every word of it may stand in the sentence it cites.
+_SOURCE_SAYS_NOTHING = re.compile(
+    r"^\W*((the|these|this|given) )*(article|articles|sentences?|text|texts|passages?|"
+    r"sources?|information)(?: (?!of\b)\w+){0,2} (do(es)?n.t|do(es)? not|did not|didn.t|"
+    r"cannot|can.t|fails? to)( \w+ly)? (provide|mention|say|state|specify|give|contain|"
+    r"include|answer|tell|indicate|report|reveal)|"
+    r"^\W*(l.article|les articles|le texte|les phrases) ne (\w+ )?(pr[ée]cise|mentionne|dit|"
+    r"donne|indique|fournit)|"
+    r"^\W*(der artikel|die artikel|der text|die sätze) (nennt|nennen|erwähnt|erwähnen|sagt|"
+    r"sagen|gibt|geben|enthält|enthalten) (\w+ ){0,3}?(nicht|keine)|"
+    r"^\W*(el artículo|los artículos|el texto|las frases) no (menciona|mencionan|dice|dicen|"
+    r"indica|indican|precisa|especifica|proporciona)",
+    re.IGNORECASE,
+)
+
+
 def says_no_answer(plain: str, cited: Sequence[int]) -> bool:
-    """An uncited sentence saying that the sentences do not tell: part of a refusal."""
-    return not cited and bool(_SAYS_NOTHING.search(plain)) and not claims_of(plain).numbers
+    """A sentence saying that the sentences do not tell, and giving no number: part of a
+    refusal. Uncited, in any words; cited, only with the source as its subject."""
+    if claims_of(plain).numbers:
+        return False
+    if not cited:
+        return bool(_SAYS_NOTHING.search(plain) or _SOURCE_SAYS_NOTHING.search(plain))
+    return bool(_SOURCE_SAYS_NOTHING.search(plain))
 
 
 class EvidenceIndex:
