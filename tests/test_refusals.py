@@ -51,6 +51,12 @@ def test_the_refusal_is_in_the_questions_language(question: str, said: str) -> N
         ("Chi è Choe Son Hui?", REFUSALS["it"]),
         ("Hoeveel soldaten?", REFUSALS["nl"]),
         ("Who is Choe Son Hui?", REFUSAL),
+        ("Kdo je Choe Son Hui?", REFUSALS["cs"]),
+        ("Siapa Choe Son Hui?", REFUSALS["id"]),
+        ("Hol van Koursk?", REFUSALS["hu"]),
+        ("Mikor?", REFUSALS["hu"]),
+        # "Kim" opens a Korean name far more often than a Turkish "who?".
+        ("Kim Jong Un?", REFUSAL),
     ],
 )
 def test_a_short_question_full_of_names_is_refused_in_its_question_words_language(

@@ -65,10 +65,13 @@ ANSWER_LANGUAGES: dict[str, AnswerLanguage] = {
 ANSWER_LANGUAGES["no"] = ANSWER_LANGUAGES["nb"]
 DEFAULT_LANGUAGE = "en"
 
-# Question words that open a question in one of those languages only (folded: no accents).
-# A short question full of names ("Quel âge a Choe Son Hui ?") gives the identifier too few
-# words of its language to tell; its question word still does. Words two of the languages
-# share ("quando", "que", "wie", "como", "qual") are left out.
+# Question words that open a question in one of those languages only (folded: no accents,
+# Greek "ς" as "σ"). A short question full of names ("Quel âge a Choe Son Hui ?") gives the
+# identifier too few words of its language to tell; its question word still does. Words two of
+# the languages share ("quando", "que", "wie", "como", "qual", Danish and Norwegian "hvem",
+# Czech and Polish "co") are left out, and so are words that are names or common words
+# elsewhere (Romanian "cat", Turkish "kim", Hungarian "mi", Vietnamese "ai"). Japanese, Korean,
+# Chinese and Hindi put the question word last: the identifier tells those scripts alone.
 _QUESTION_WORDS: dict[str, str] = {
     word: code
     for code, words in {
@@ -81,6 +84,20 @@ _QUESTION_WORDS: dict[str, str] = {
         "pt": "quantos quantas quem onde porque",
         "nl": "hoeveel wanneer waar waarom welke wat hoe",
         "pl": "ile kto kiedy gdzie dlaczego jaki jaka jakie ktory ktora",
+        "sv": "vem vad hur vilken vilket vilka varfor",
+        "da": "hvad hvornar",
+        "nb": "hva",
+        "fi": "kuka mika missa mista mihin milloin kuinka miksi montako paljonko",
+        "cs": "kdo kde kdy kolik proc ktery ktera ktere",
+        "hu": "ki kik hol mikor hany mennyi miert melyik hogyan",
+        "ro": "cine unde cand",
+        "tr": "neden nerede hangi kac nasil",
+        "id": "siapa apa dimana kapan berapa mengapa kenapa bagaimana",
+        "el": "ποιοσ ποια ποιο ποιοι ποιον που ποτε ποσοι ποσα ποσο ποσουσ γιατι πωσ τι",
+        "ru": "кто что где когда сколько почему какои какая какое как",
+        "uk": "хто що де коли скільки чому якии яка яке як",
+        "he": "מי מה איפה מתי כמה למה איך האם",
+        "ar": "من ما ماذا اين متى كم لماذا كيف هل",
     }.items()
     for word in word_list(words)
 }
