@@ -196,6 +196,41 @@ def test_sentences_in_cyrillic_offer_names_and_dates() -> None:
     assert "person" not in offered_types("погибли 60 человек, из них 37 детей.", "ru")
 
 
+@pytest.mark.parametrize(
+    ("sentence", "lang"),
+    [
+        ("Путин посетил Пхеньян в июне.", "ru"),
+        ("Putin Haziran ayında Pyongyang'ı ziyaret etti.", "tr"),
+        ("Ο Πούτιν επισκέφθηκε την Πιονγκγιάνγκ τον Ιούνιο.", "el"),
+        ("Putin vieraili Pjongjangissa kesäkuussa.", "fi"),
+        ("Putin júniusban látogatott Phenjanba.", "hu"),
+        ("Putin navštívil Pchjongjang v červnu.", "cs"),
+        ("פוטין ביקר בפיונגיאנג ביוני.", "he"),
+        ("زار بوتين بيونغ يانغ في يونيو.", "ar"),
+        ("पुतिन ने जून में प्योंगयांग का दौरा किया।", "hi"),
+        ("プーチン大統領は6月に平壌を訪問した。", "ja"),
+        ("普京于6月访问了平壤。", "zh"),
+        ("푸틴은 6월에 평양을 방문했다.", "ko"),
+        ("Putin đã thăm Bình Nhưỡng vào tháng 6.", "vi"),
+    ],
+)
+def test_a_month_in_the_languages_the_bot_answers_in_is_a_date(sentence: str, lang: str) -> None:
+    from bot.answering.verification import TextIndex, claims_of
+
+    assert "date" in offered_types(sentence, lang)
+    # June, whatever the language: a written "in June" is checked against it, and "6月" is a
+    # month, not a number the sentence claims.
+    assert TextIndex(sentence).months == {6}
+    assert claims_of(sentence).months == {6} and not claims_of(sentence).numbers
+
+
+def test_a_day_and_month_in_chinese_count_nothing() -> None:
+    assert offered_types("2021年7月20日，郑州遭遇特大暴雨。", "zh") == {"date"}
+    assert offered_types("3万人が参加した。", "ja") == {"quantity"}
+    # Dutch "leden" (members) is not Czech January.
+    assert "date" not in offered_types("De partij telt 300 leden.", "nl")
+
+
 def test_a_year_shaped_number_before_what_it_counts_is_a_quantity() -> None:
     # "1000 kilometer" and "1500 soldats" count; "in 2019" and a number alone date.
     assert "quantity" in offered_types("Er ontstonden files van meer dan 1000 kilometer.", "nl")

@@ -8,6 +8,7 @@ from itertools import pairwise
 
 from bot.answering.question_types import AnswerType, fold, word_list
 from bot.answering.verification import (
+    CJK_MONTH,
     COMMON_VERBS,
     FUNCTION_WORDS,
     MONTH_NAMES,
@@ -41,6 +42,8 @@ _CALENDAR_NEAR_NUMBER = re.compile(
 _YEAR = re.compile(r"(?<![\d.,])(1[0-9]{3}|20[0-9]{2})(?!\d|[.,]\d)")
 _ORDINAL_DAY = re.compile(r"\b\d{1,2}(st|nd|rd|th|er|e|\.)(?=\s)")
 _NUMERIC_DATE = re.compile(r"\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b")
+# A day of the month in Chinese, Japanese and Korean ("20日", "20일"); "日本" is Japan.
+_CJK_DAY = re.compile(r"(?<!\d)(3[01]|[12]\d|0?[1-9]) ?[日일](?!本)")
 # Chinese, Japanese and Korean write numbers against their words ("来自25个国家的600家企业"):
 # a number there stands alone although a letter touches it.
 _CJK = UNSPACED + HANGUL
@@ -153,13 +156,17 @@ def offered_types(
     years = {m.group(1) for m in year_matches}
     # "1000 kilometer", "1500 soldats": a year's shape, a count's use.
     counted = {m.group(1) for m in year_matches if _counts_something(text, m.start(1), m.end(1))}
-    numbers = {n for n in _numbers(text) if n not in asked and (n not in years or n in counted)}
+    # "6月20日" is a date: its digits count nothing.
+    dated = bool(CJK_MONTH.search(text) or _CJK_DAY.search(text))
+    counting = _CJK_DAY.sub(" ", CJK_MONTH.sub(" ", text)) if dated else text
+    numbers = {n for n in _numbers(counting) if n not in asked and (n not in years or n in counted)}
     if numbers or any(w in _NUMBER_WORDS for w in folded_words if w not in asked):
         offers.add("quantity")
         if _names_currency(text, folded_words):
             offers.add("money")
     if (
         years
+        or dated
         or _NUMERIC_DATE.search(text)
         or any(w in _CALENDAR_WORDS for w in folded_words)
         or _CALENDAR_NEAR_NUMBER.search(fold(text))

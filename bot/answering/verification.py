@@ -55,14 +55,34 @@ _MONTHS = {
     12: "december decembre dezember diciembre dicembre dezembro grudnia grudzien декабря "
     "декабрь грудня грудень",
 }
-MONTH_NAMES = {name: number for number, names in _MONTHS.items() for name in names.split()}
-# Month names that are other words as often: Polish "marca" is Spanish, "maja" and Dutch "mei"
-# are first names, "augustus" an emperor. (What a sentence offers leaves out Portuguese "marco"
-# too, a first name; the check of a written answer's dates reads it as March.)
-NOT_MONTHS = frozenset({"marca", "maja", "mei", "augustus"})
-MONTHS = {name: number for name, number in MONTH_NAMES.items() if name not in NOT_MONTHS}
-_MONTH_LABELS = {number: names.split()[0].capitalize() for number, names in _MONTHS.items()}
-_LOWERCASE_AMBIGUOUS_MONTHS = frozenset({"may", "march", "mars", "mai"})
+# The other languages the bot answers in, written as they are (folded when the table is
+# built): Russian and Ukrainian "in June" ("в июне", "у червні"); Swedish, Danish and
+# Norwegian; Czech and Slovak with "of" and "in" ("5. června", "v červnu"); Romanian;
+# Indonesian; Turkish; Hebrew with "in" and "from" joined ("ביוני"); Arabic, with the Levant's
+# names; Hindi. Finnish, Hungarian and Greek add their endings below.
+_MORE_MONTHS = {
+    1: "январе січні januára ianuarie ocak ינואר يناير जनवरी leden ledna lednu",
+    2: "феврале лютому februára februarie şubat פברואר فبراير شباط फ़रवरी únor února únoru",
+    3: "марте березні marts marec martie maret mart מרץ مارس آذار मार्च březen března březnu",
+    4: "апреле квітні apríl apríla aprilie nisan אפריל أبريل نيسان अप्रैल duben dubna dubnu",
+    5: "мае травні maj máj mayıs מאי مايو أيار मई květen května květnu",
+    6: "июне червні júna iunie haziran יוני يونيو حزيران जून červen června červnu",
+    7: "июле липні júla iulie temmuz יולי يوليو تموز जुलाई červenec července červenci",
+    8: "августе серпні augusti agustus ağustos אוגוסט أغسطس अगस्त srpen srpna srpnu",
+    9: "сентябре вересні septembra septembrie eylül ספטמבר سبتمبر أيلول सितंबर září",
+    10: "октябре жовтні októbra octombrie ekim אוקטובר أكتوبر अक्टूबर říjen října říjnu",
+    11: "ноябре листопаді novembra noiembrie kasım נובמבר نوفمبر नवंबर listopadu",
+    12: "декабре грудні desember decembra decembrie aralık דצמבר ديسمبر दिसंबर prosinec prosince "
+    "prosinci",
+}
+_FINNISH_MONTHS = "tammi helmi maalis huhti touko kesä heinä elo syys loka marras joulu"
+_HUNGARIAN_MONTHS = (
+    "január február március április május június július augusztus szeptember október "
+    "november december"
+)
+_GREEK_MONTHS = (
+    "ιανουαρι φεβρουαρι μαρτι απριλι μαι ιουνι ιουλι αυγουστ σεπτεμβρι οκτωβρι νοεμβρι δεκεμβρι"
+)
 
 
 def _word_set(words: str) -> frozenset[str]:
@@ -110,6 +130,52 @@ def fold(text: str) -> str:
     if text.isascii():
         return text.casefold()
     return without_marks(unicodedata.normalize("NFKD", text)).casefold()
+
+
+def _month_forms() -> dict[str, int]:
+    """Every spelling of `_MONTHS` and `_MORE_MONTHS`, folded, with the endings of Finnish
+    ("kesäkuussa", in June), Hungarian ("júniusban") and Greek ("Ιουνίου", "Ιούνιο"), and
+    Hebrew's joined "in" and "from"."""
+    forms: dict[str, int] = {}
+    for table in (_MONTHS, _MORE_MONTHS):
+        for number, names in table.items():
+            for name in names.split():
+                forms[fold(name)] = number
+                if "\u0590" <= name[0] <= "\u05ff":
+                    forms[fold("ב" + name)] = forms[fold("מ" + name)] = number
+    for number, stem in enumerate(_FINNISH_MONTHS.split(), 1):
+        for ending in ("kuu", "kuun", "kuussa", "kuusta", "kuuhun", "kuuta"):
+            forms[fold(stem + ending)] = number
+    for number, name in enumerate(_HUNGARIAN_MONTHS.split(), 1):
+        inside = "ben" if name.endswith("er") else "ban"
+        for ending in ("", inside, "i", "ig", "tól" if inside == "ban" else "től"):
+            forms[fold(name + ending)] = number
+    for number, stem in enumerate(_GREEK_MONTHS.split(), 1):
+        for ending in ("ος", "ου", "ο"):
+            forms[fold(stem + ending)] = number
+    return forms
+
+
+MONTH_NAMES = _month_forms()
+# Month names that are other words as often: Polish "marca" is Spanish, "maja" and Dutch "mei"
+# are first names, "augustus" an emperor, Czech "leden" is Dutch for members, Turkish "ocak"
+# and "aralık" are a stove and a gap, "Kasım" and "Nisan" first names. (What a sentence
+# offers leaves out Portuguese "marco" too, a first name; the check of a written answer's
+# dates reads it as March.)
+NOT_MONTHS = frozenset(
+    {"marca", "maja", "mei", "augustus", "leden", "ocak", "aralık", "kasım", "nisan"}
+)
+MONTHS = {name: number for name, number in MONTH_NAMES.items() if name not in NOT_MONTHS}
+_MONTH_LABELS = {number: names.split()[0].capitalize() for number, names in _MONTHS.items()}
+_LOWERCASE_AMBIGUOUS_MONTHS = frozenset({"may", "march", "mars", "mai"})
+# A month written as its number ("6月", "6월", "tháng 6"): Chinese, Japanese, Korean and
+# Vietnamese dates. Its digit is the month, not a number the sentence claims.
+CJK_MONTH = re.compile(r"(?<!\d)(1[0-2]|0?[1-9]) ?[月월]|\btháng (1[0-2]|0?[1-9])(?!\d)")
+
+
+def numbered_months(text: str) -> set[int]:
+    """The months `text` writes as their number."""
+    return {int(m.group(1) or m.group(2)) for m in CJK_MONTH.finditer(text)}
 
 
 # Cyrillic and Greek letters (folded: lower case, breves and accents gone) in Latin, so that
@@ -232,7 +298,7 @@ def claims_of(sentence: str, named: Collection[str] = ()) -> Claims:
     question gives, which are names at the start of a sentence too."""
     text = _MARKER.sub(" ", sentence)
     words = list(_words().finditer(text))
-    months: set[int] = set()
+    months = numbered_months(text)
     names: list[str] = []
     for i, match in enumerate(words):
         word = match.group(0)
@@ -253,7 +319,8 @@ def claims_of(sentence: str, named: Collection[str] = ()) -> Claims:
                 continue
         if word not in names:
             names.append(word)
-    return Claims(frozenset(numbers_in(text)), frozenset(months), tuple(names))
+    numbers = numbers_in(CJK_MONTH.sub(" ", text) if months else text)
+    return Claims(frozenset(numbers), frozenset(months), tuple(names))
 
 
 def content_words(sentence: str) -> list[str]:
@@ -287,7 +354,7 @@ class TextIndex:
                 skeleton = _skeleton(_soften(folded))
                 if len(skeleton) >= 3:
                     self.name_skeletons.add(skeleton)
-        self.months = {MONTHS[w] for w in self.folded if w in MONTHS}
+        self.months = {MONTHS[w] for w in self.folded if w in MONTHS} | numbered_months(text)
 
     @classmethod
     def merge(cls, indexes: Iterable[TextIndex]) -> TextIndex:
