@@ -70,8 +70,9 @@ DEFAULT_LANGUAGE = "en"
 # identifier too few words of its language to tell; its question word still does. Words two of
 # the languages share ("quando", "que", "wie", "como", "qual", Danish and Norwegian "hvem",
 # Czech and Polish "co") are left out, and so are words that are names or common words
-# elsewhere (Romanian "cat", Turkish "kim", Hungarian "mi", Vietnamese "ai"). Japanese, Korean,
-# Chinese and Hindi put the question word last: the identifier tells those scripts alone.
+# elsewhere (Romanian "cat", Turkish "kim", Finnish "mika", Hungarian "mi", Vietnamese "ai").
+# Japanese, Korean, Chinese and Hindi put the question word last: the identifier tells those
+# scripts alone.
 _QUESTION_WORDS: dict[str, str] = {
     word: code
     for code, words in {
@@ -87,7 +88,7 @@ _QUESTION_WORDS: dict[str, str] = {
         "sv": "vem vad hur vilken vilket vilka varfor",
         "da": "hvad hvornar",
         "nb": "hva",
-        "fi": "kuka mika missa mista mihin milloin kuinka miksi montako paljonko",
+        "fi": "kuka missa mista mihin milloin kuinka miksi montako paljonko",
         "cs": "kdo kde kdy kolik proc ktery ktera ktere",
         "hu": "ki kik hol mikor hany mennyi miert melyik hogyan",
         "ro": "cine unde cand",
