@@ -25,7 +25,17 @@ from bot.answering.sentence_offers import offered_types, question_terms
         ("When many people are arrested, what is a common tactic?", "other"),
         ("In what year was the treaty signed?", "date"),
         ("On what date did the troops arrive?", "date"),
-        ("At what age did she retire?", "quantity"),
+        ("At what age did she retire?", "age"),
+        ("How old is the cheese found in the tomb?", "age"),
+        ("How many years did the war last?", "quantity"),
+        ("Quel âge a Choe Son Hui ?", "age"),
+        ("Wie alt ist der Minister?", "age"),
+        ("¿Cuántos años tiene el presidente?", "age"),
+        ("¿Cuántos años duró la guerra?", "quantity"),
+        ("Сколько ему лет?", "age"),
+        ("Bakan kaç yaşında?", "age"),
+        ("北朝鮮の外務大臣は何歳ですか？", "age"),
+        ("그는 몇 살입니까?", "age"),
         ("From which country did the shells come?", "place"),
         ("Who leads the union?", "person"),
         ("Which company bought the airline?", "person"),
@@ -222,6 +232,17 @@ def test_a_month_in_the_languages_the_bot_answers_in_is_a_date(sentence: str, la
     # month, not a number the sentence claims.
     assert TextIndex(sentence).months == {6}
     assert claims_of(sentence).months == {6} and not claims_of(sentence).numbers
+
+
+def test_an_age_is_a_number_of_years_of_a_life() -> None:
+    assert "age" in offered_types("Nordahl Lelandais, 37 ans, est renvoyé devant la cour.", "fr")
+    assert "age" in offered_types("Dustin Hoffman, 67, said he was delighted.", "en")
+    assert "age" in offered_types("The 67-year-old actor won.", "en")
+    assert "age" in offered_types("Der 58-Jährige wurde verletzt.", "de")
+    assert "age" in offered_types("北朝鮮の外務大臣は60歳だ。", "ja")
+    # A share of opinions is a number, not an age: "How old is …?" is not answered by it.
+    popularity = offered_types("Edouard Philippe recueille 53% d'opinions favorables.", "fr")
+    assert "quantity" in popularity and "age" not in popularity
 
 
 def test_a_day_and_month_in_chinese_count_nothing() -> None:

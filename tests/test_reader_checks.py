@@ -499,7 +499,7 @@ def test_no_supported_number_and_none_in_the_quote_is_a_refusal() -> None:
     age = "How old is Elke Kahr?"
     answer = ask(f"Elke Kahr is 62 years old [{title}].", age, title)
     assert answer.abstained and answer.answer == REFUSAL and answer.mode == "generated"
-    assert "'62' not in" in answer.notes[-1] and "give no number either" in answer.notes[-1]
+    assert "'62' not in" in answer.notes[-1] and "give no age either" in answer.notes[-1]
     # A quote that gives a number stays, with the dropped sentence in its notes.
     count = "How many new trams will Graz buy?"
     answer = ask(f"Graz will buy 54 new trams [{trams}].", count, trams)

@@ -13,8 +13,8 @@ from typing import Literal
 
 from retrieval.scripts import char_class, words_with_marks
 
-AnswerType = Literal["money", "quantity", "date", "person", "place", "other"]
-ANSWER_TYPES: tuple[AnswerType, ...] = ("money", "quantity", "date", "person", "place")
+AnswerType = Literal["money", "age", "quantity", "date", "person", "place", "other"]
+ANSWER_TYPES: tuple[AnswerType, ...] = ("money", "age", "quantity", "date", "person", "place")
 
 # Each pattern reads the question words of one answer type in English, French, German and
 # Spanish, on the question folded to lower case without accents (so "où", "cuándo" and
@@ -302,9 +302,35 @@ _MORE_OPENING_PATTERNS: tuple[tuple[AnswerType, str], ...] = tuple(
         ("person", r"(vem|vems|hvem|kdo|koho|komu|kto|cine|a cui|al cui|pe cine)\b"),
     )
 )
+# An age ("How old …?", "Quel âge …?", "Wie alt …?"): a quantity, given in years of a life.
+# Read first, so that it wins the tie with "how", "wie", "cuántos" reading a quantity. "How
+# many years" is a length of time, not an age.
+_AGE_PATTERNS: tuple[tuple[AnswerType, str], ...] = (
+    (
+        "age",
+        _folded_pattern(
+            r"\b(how old|(at )?what age|aged how|quel âge|à quel âge|wie alt|in welchem alter|"
+            r"(a )?qué edad|cuántos años (tiene|tenía|tendrá|tienen|tenían|cumple|cumplió)|"
+            r"quanti anni (ha|aveva|avrà|hanno|compie)|(a )?che età|"
+            r"quantos anos (tem|tinha|terá|têm|completa)|(com )?que idade|hoe oud|"
+            r"ile lat (ma|miał|miała|mieli)|w jakim wieku|"
+            r"сколько (ему|ей|им) (было )?лет|в каком возрасте|"
+            r"скільки (йому|їй|їм) (було )?років|у якому віці|"
+            r"kaç yaşında\w*|yaşı kaç|πόσων (χρονών|ετών)|πόσο χρονών|(σε )?τι ηλικία|"
+            r"hur gammal|hur gamla|hvor gammel|hvor gamle|"
+            r"kolik (je )?(mu|jí|jim) (je )?let|v kolika letech|koľko (má )?rokov|"
+            r"hány éves\w*|mennyi idős|kuinka vanha|minkä ikäi\w*|"
+            r"câți ani (are|avea|a împlinit)|(la )?ce vârstă|"
+            r"berapa (umur|usia)|(umur|usia)(nya)? berapa|bao nhiêu tuổi|mấy tuổi)\b|"
+            r"(?<!\S)(בן כמה|בת כמה|בני כמה|מה הגיל|كم عمر|كم يبلغ عمر|ما عمر)(?!\S)|"
+            r"多大年纪|多少岁|几岁|年龄"
+        ),
+    ),
+)
 _COMPILED = tuple(
     (kind, re.compile(pattern))
     for kind, pattern in (
+        *_AGE_PATTERNS,
         *_PATTERNS,
         *_OPENING_PATTERNS,
         *_SCRIPT_PATTERNS,
@@ -320,6 +346,7 @@ _COMPILED = tuple(
 _UNFOLDED_PATTERNS: tuple[tuple[AnswerType, re.Pattern[str]], ...] = tuple(
     (kind, re.compile(pattern))
     for kind, pattern in (
+        ("age", r"何歳|(?<![가-힣])(몇 ?살|몇 ?세|나이)"),
         (
             "money",
             r"いくら|何(円|ドル|ユーロ|万円|億円)|(?<![가-힣])얼마(?!나| ?전| ?후| ?동안)|"

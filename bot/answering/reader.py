@@ -436,7 +436,7 @@ class _VerifiedStream:
         self.shown += 1
 
 
-_WANTED = {"money": "sum of money", "quantity": "number", "date": "date or time"}
+_WANTED = {"money": "sum of money", "age": "age", "quantity": "number", "date": "date or time"}
 
 
 def _refusal(question: str, notes: list[str], timings: dict[str, float]) -> Answer:

@@ -164,6 +164,8 @@ def offered_types(
         offers.add("quantity")
         if _names_currency(text, folded_words):
             offers.add("money")
+        if numbers and gives_an_age(text):
+            offers.add("age")
     if (
         years
         or dated
@@ -266,8 +268,35 @@ def is_sum(text: str, start: int, end: int) -> bool:
     return any(fold(w.group(0)) in _CURRENCY_WORDS for w in words)
 
 
+# A number of years of a life: the number then "ans", "years (old)", "Jahre", "años", … (folded:
+# "67-year-old" reads "67 year old", "3.200 ans" "3 200 ans"); "aged", "âgé de", "im Alter von"
+# … then the number; a number against "歳", "岁", "살", "세"; and English news's "Hoffman, 67,".
+_AGE_AFTER = re.compile(
+    r"\d (ans?|years?|yrs?|jahre|jahren|jahrige\w*|anos|anni|jaar|jarige\w*|lat|lata|"
+    r"letni\w*|лет|года|років|роки|yasında\w*|yas\w*|ετων|χρονων|tuoi|tahun|ani|eves\w*|"
+    r"vuotia\w*|let|rokov|ar|arig|arige|aar|aarig)\b"
+)
+_AGE_BEFORE = re.compile(
+    r"\b(aged|age of|age de|agee? de|alter von|edad de|eta di|idade de|leeftijd van|wieku|"
+    r"возрасте|віці) \d"
+)
+_AGE_AGAINST = re.compile(r"\d ?(歳|岁|살|세)")
+_APPOSED_AGE = re.compile(r"\b[A-Z][\w'’-]+, \d{1,3},")
+
+
+def gives_an_age(text: str) -> bool:
+    """The text gives someone's or something's age beside a number."""
+    folded = fold(text)
+    return bool(
+        _AGE_AFTER.search(folded)
+        or _AGE_BEFORE.search(folded)
+        or _AGE_AGAINST.search(text)
+        or _APPOSED_AGE.search(text)
+    )
+
+
 # The answer types whose written answers are checked for what they give.
-CHECKED_ANSWER_TYPES: tuple[AnswerType, ...] = ("money", "quantity", "date")
+CHECKED_ANSWER_TYPES: tuple[AnswerType, ...] = ("money", "age", "quantity", "date")
 
 
 def gives_answer_type(text: str, kind: AnswerType, question_terms: Iterable[str] = ()) -> bool:
@@ -279,6 +308,7 @@ def gives_answer_type(text: str, kind: AnswerType, question_terms: Iterable[str]
     offers = offered_types(text, None, question_terms)
     if kind == "money":
         return "money" in offers
+    # An age written any way ("He is 67") is a number.
     if "quantity" in offers or (kind == "date" and "date" in offers):
         return True
     if kind != "date":
@@ -315,7 +345,7 @@ def sentence_gives_answer_type(
     if kind == "money":
         vague = any(w in _VAGUE_AMOUNTS for w in words) and _names_currency(text, words)
         return "money" in offers or vague
-    if kind == "quantity":
+    if kind in ("quantity", "age"):
         return "quantity" in offers or any(w in _VAGUE_AMOUNTS for w in words)
     return "date" in offers or any(w in _TIME_UNITS for w in words)
 
