@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from bot.errors import UserError
-from retrieval.scripts import UNSPACED
+from retrieval.scripts import space_unspaced
 
 if TYPE_CHECKING:
     from bot.service import NewsService
@@ -290,16 +290,12 @@ def title_folds(eval_set: EvalSet, folds: int = UNANSWERABLE_FOLDS) -> dict[str,
 _DIGIT_GROUP = re.compile(r"(?<=\d)[\s,.'\u00a0\u202f](?=\d{3}(?!\d))")
 
 
-# Chinese and Japanese write no spaces: each ideograph or kana is a word of its own, so that
-# "380" is found in "造成郑州市380人死亡" as it is in "380 people died".
-_UNSPACED = re.compile(f"([{UNSPACED}])")
-
-
 def normalize_answer(text: str) -> str:
     """Case, width, digit grouping, punctuation and spacing folded away."""
     text = _DIGIT_GROUP.sub("", unicodedata.normalize("NFKC", text).casefold())
     text = "".join(" " if unicodedata.category(ch)[0] in "PS" else ch for ch in text)
-    return " ".join(_UNSPACED.sub(r" \1 ", text).split())
+    # Chinese and Japanese write no spaces: each ideograph or kana is a word of its own.
+    return " ".join(space_unspaced(text).split())
 
 
 def contains_answer(text: str, answers: Sequence[str]) -> bool:

@@ -21,6 +21,15 @@ CASELESS = (
 )
 
 
+_UNSPACED_CHAR = re.compile(f"([{UNSPACED}])")
+
+
+def space_unspaced(text: str) -> str:
+    """`text` with every Chinese or Japanese character spaced as a word of its own, so that
+    "380" is a word in "造成郑州市380人死亡" as it is in "380 people died"."""
+    return _UNSPACED_CHAR.sub(r" \1 ", text)
+
+
 def char_class(codepoints: Iterable[int]) -> str:
     """Ascending code points as the body of a regular expression class, in ranges."""
     ranges: list[tuple[int, int]] = []

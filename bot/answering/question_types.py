@@ -427,8 +427,13 @@ def expected_answer_type(question: str) -> AnswerType:
     folded = fold(re.sub(r"(?<!\w)où(?!\w)", " xoux ", question.casefold()))
     found = _earliest(_COMPILED, folded)
     if found == "other":
-        found = _earliest(_UNFOLDED_PATTERNS, unicodedata.normalize("NFC", question).casefold())
+        found = _earliest(_UNFOLDED_PATTERNS, _unfolded(question))
     return found
+
+
+def _unfolded(question: str) -> str:
+    """The question as `_UNFOLDED_PATTERNS` read it: composed (NFC) and lower case."""
+    return unicodedata.normalize("NFC", question).casefold()
 
 
 def _earliest(patterns: tuple[tuple[AnswerType, re.Pattern[str]], ...], text: str) -> AnswerType:
@@ -467,7 +472,7 @@ def opening_answer_type(question: str) -> AnswerType:
         match = pattern.search(folded)
         if match and match.start() == 0:
             return kind
-    unfolded = unicodedata.normalize("NFC", question).casefold()
+    unfolded = _unfolded(question)
     opens_at = len(unfolded) - len(unfolded.lstrip(" ¿¡\"'«“„([-–—"))
     for kind, pattern in _UNFOLDED_PATTERNS:
         match = pattern.search(unfolded)

@@ -17,7 +17,7 @@ from bot.answering.verification import (
     strip_markers,
 )
 from retrieval.language import capitalises_nouns
-from retrieval.scripts import HANGUL, UNSPACED
+from retrieval.scripts import HANGUL, UNSPACED, space_unspaced
 
 # Weekday names and words of time of the four languages and of Italian, Portuguese and Dutch,
 # folded (no accents, lower case), beside the month names of `verification.MONTH_NAMES`, which
@@ -354,17 +354,16 @@ def sentence_gives_answer_type(
 _YES_NO = frozenset(word_list("yes no oui non ja nein si"))
 
 
-# Chinese and Japanese write no spaces: each ideograph or kana stands as a word ("…で8000人
-# クルスク…" adds "8000" to its question only read so), and hiragana are endings and particles.
-_UNSPACED_CHAR = re.compile(f"([{UNSPACED}])")
+# Hiragana are endings and particles, not content.
 _HIRAGANA = re.compile("[\u3040-\u309f]")
 
 
 def _content_stems(text: str) -> set[str]:
-    words = fold(strip_markers(text)).split()
-    if _UNSPACED_CHAR.search(" ".join(words)):
-        pieces = _UNSPACED_CHAR.sub(r" \1 ", " ".join(words)).split()
-        words = [w for w in pieces if not _HIRAGANA.fullmatch(w)]
+    # Chinese and Japanese write no spaces: each ideograph or kana stands as a word ("…で8000人
+    # クルスク…" adds "8000" to its question only read so).
+    words = [
+        w for w in space_unspaced(fold(strip_markers(text))).split() if not _HIRAGANA.fullmatch(w)
+    ]
     return {
         w[:5] for w in words if w in _YES_NO or (w not in FUNCTION_WORDS and w not in COMMON_VERBS)
     }
