@@ -18,7 +18,7 @@ from pathlib import Path
 
 from retrieval.articles import Article, Chunk
 from retrieval.near_duplicates import Signature
-from retrieval.scripts import words_with_marks
+from retrieval.scripts import UNSPACED, space_unspaced, words_with_marks
 from retrieval.sqlite_files import connect_sqlite
 
 SCHEMA = """
@@ -194,8 +194,17 @@ _STOPWORDS = frozenset(
 )
 
 
+# The lexical index's text, by version: 2 spaces Chinese and Japanese characters. SQLite's
+# unicode61 tokenizer reads a run of them as one token ("郑州地铁5号线一列列车被困"), so no
+# number or Latin name glued to them ("5号线", "14名乘客") could be found.
+LEXICAL_INDEX_VERSION = "2"
+_UNSPACED_TEXT = re.compile(f"[{UNSPACED}]")
+
+
 def normalize_for_index(text: str) -> str:
-    return _DIGIT_GROUP.sub("", text)
+    """Text as the lexical index holds it, and as queries are read against it: one form for
+    digit groups, and every Chinese or Japanese character a token of its own."""
+    return space_unspaced(_DIGIT_GROUP.sub("", text))
 
 
 def lexical_terms(query: str) -> list[str]:
@@ -297,6 +306,47 @@ class Catalog:
         self._db = connect_sqlite(path)
         self._lock = threading.RLock()
         self._db.executescript(SCHEMA)
+        self._upgrade_lexical_index()
+
+    def _upgrade_lexical_index(self) -> None:
+        """Re-index, once, the chunks an older version of `normalize_for_index` indexed
+        differently: the stored articles holding Chinese or Japanese characters.
+
+        One transaction with the version mark, so a crash leaves the old index and its old
+        mark, and the next open does it again.
+        """
+        if self.get_meta("lexical_index") == LEXICAL_INDEX_VERSION:
+            return
+        with self._transaction() as db:
+            row = db.execute("SELECT value FROM meta WHERE key = 'lexical_index'").fetchone()
+            if row is not None and row[0] == LEXICAL_INDEX_VERSION:
+                return  # another process upgraded it meanwhile
+            # Read one article at a time: a large store's texts need not all fit in memory.
+            articles = db.cursor().execute(
+                "SELECT article_id, text FROM articles WHERE state = 'ready'"
+            )
+            for article_id, text in articles:
+                if _UNSPACED_TEXT.search(text):
+                    self._index_chunks(db, article_id, text)
+            db.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('lexical_index', ?)",
+                (LEXICAL_INDEX_VERSION,),
+            )
+
+    @staticmethod
+    def _index_chunks(db: sqlite3.Connection, article_id: str, text: str) -> None:
+        """(Re)write the lexical index rows of one article's chunks."""
+        rows = db.execute(
+            "SELECT rowid, start, end FROM chunks WHERE article_id = ?", (article_id,)
+        ).fetchall()
+        db.execute(
+            f"DELETE FROM chunks_fts WHERE rowid IN ({','.join('?' * len(rows))})",
+            [r[0] for r in rows],
+        )
+        db.executemany(
+            "INSERT INTO chunks_fts (rowid, body) VALUES (?, ?)",
+            [(rowid, normalize_for_index(text[s:e])) for rowid, s, e in rows],
+        )
 
     def close(self) -> None:
         self._db.close()
@@ -492,17 +542,7 @@ class Catalog:
                 text = db.execute(
                     "SELECT text FROM articles WHERE article_id = ?", (article_id,)
                 ).fetchone()[0]
-                rows = db.execute(
-                    "SELECT rowid, start, end FROM chunks WHERE article_id = ?", (article_id,)
-                ).fetchall()
-                db.execute(
-                    f"DELETE FROM chunks_fts WHERE rowid IN ({','.join('?' * len(rows))})",
-                    [r[0] for r in rows],
-                )
-                db.executemany(
-                    "INSERT INTO chunks_fts (rowid, body) VALUES (?, ?)",
-                    [(rowid, normalize_for_index(text[s:e])) for rowid, s, e in rows],
-                )
+                self._index_chunks(db, article_id, text)
                 db.execute(
                     "UPDATE articles SET state = 'ready' WHERE article_id = ?", (article_id,)
                 )

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 import time
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import cache
 from typing import Literal
 
 import numpy as np
@@ -13,6 +15,7 @@ import numpy as np
 from retrieval.catalog import ChunkRecord, SearchFilters
 from retrieval.embedding_cache import CachedEmbeddings, text_key
 from retrieval.language_means import merge_means
+from retrieval.scripts import char_class, space_unspaced
 from retrieval.sentences import sentence_spans
 from retrieval.store import CollectionStore
 
@@ -25,7 +28,21 @@ LEXICAL_WEIGHT = 0.02
 # Reciprocal rank fusion stays available (fusion="rrf") for monolingual stores and comparison.
 RRF_K = 60
 RRF_LEXICAL_WEIGHT = 0.5
-_STRONG_TERM = re.compile(r"\d+(?:[.,]\d+)?|[A-ZÀ-ÖØ-Þ][\w'’-]*|\w*[A-Z]\w*[A-Z]\w*")
+
+
+@cache
+def _strong_term(every_script: bool) -> re.Pattern[str]:
+    """A number, a word that opens with a capital, or one with two capitals inside ("iPhone",
+    "McLaren"). Latin capitals ("Kursk", "Łódź", "İstanbul"): the names the answer's checks
+    can find in a text of any Latin-script language ("Kursk" / "Koursk"); with
+    `every_script`, the capitals of every script that has them ("Кемерово", "Αθήνα"), which
+    only a text in that script holds. Built on first use from the Basic Multilingual Plane."""
+    capital = char_class(
+        cp
+        for cp in range(0x10000)
+        if chr(cp).isupper() and (every_script or unicodedata.name(chr(cp), "").startswith("LATIN"))
+    )
+    return re.compile(rf"\d+(?:[.,]\d+)?|[{capital}][\w'’-]*|\w*[{capital}]\w*[{capital}]\w*")
 
 
 @dataclass(frozen=True)
@@ -61,12 +78,19 @@ class SearchResult:
     timings_ms: dict[str, float] = field(default_factory=dict)
 
 
-def strong_terms(query: str) -> str:
-    """Names and numbers of the question, the words that read the same in every language."""
-    words = query.split()
+def strong_terms(query: str, every_script: bool = False) -> str:
+    """Names and numbers of the question, the words that read the same in every language.
+
+    `every_script`: names in any script with capitals, for the lexical search, where a
+    Russian name finds the Russian articles that hold it. The answer's features leave them
+    out (the default): they were fitted on names a Latin-script text can be checked for, and
+    a Cyrillic name would count as missing from every French or English sentence.
+    """
+    # A Chinese or Japanese character is a word: "5号线" holds the number 5.
+    words = space_unspaced(query).split()
     kept = []
     for position, word in enumerate(words):
-        for match in _STRONG_TERM.finditer(word):
+        for match in _strong_term(every_script).finditer(word):
             token = match.group(0)
             # The first word of a question is capitalised by grammar, not because it is a name.
             if position == 0 and not token[0].isdigit() and not token.isupper():
@@ -184,7 +208,7 @@ def search_hybrid(
     started = time.perf_counter()
     hits: dict[tuple[str, str], Hit] = {}
     best_lexical: dict[str, float] = {}
-    lexical_query = strong_terms(query) if use_lexical else ""
+    lexical_query = strong_terms(query, every_script=True) if use_lexical else ""
     for store in stores:
         if offsets and len(languages.get(store.name, ())) > 1:
             dense = [

@@ -210,6 +210,78 @@ def test_a_hindi_word_finds_the_article_that_holds_it(tmp_path: Path) -> None:
     assert [catalog.ready_chunks([c])[c].source for c, _ in found] == ["soldiers"]
 
 
+def test_a_number_glued_to_chinese_characters_is_found(tmp_path: Path) -> None:
+    from retrieval.catalog import Catalog
+
+    catalog = Catalog(tmp_path / "catalog.sqlite")
+    metro = Article(text="郑州地铁5号线一列列车被困，14名乘客不幸遇难。", source="metro")
+    rain = Article(text="河南省郑州市遭遇极端强降雨，一小时降雨量达到201.9毫米。", source="rain")
+    batch = [(a, chunk_article(a)) for a in (rain, metro)]
+    catalog.begin(batch)
+    catalog.finish([a.id for a, _ in batch], [])
+
+    # The tokenizer read each run between punctuation as one word: no number was a term.
+    found = catalog.lexical_search("14", 5)
+    assert [catalog.ready_chunks([c])[c].source for c, _ in found] == ["metro"]
+    found = catalog.lexical_search("201.9", 5)
+    assert [catalog.ready_chunks([c])[c].source for c, _ in found] == ["rain"]
+
+
+def test_a_name_in_cyrillic_finds_the_russian_article_that_holds_it(tmp_path: Path) -> None:
+    from retrieval.catalog import Catalog
+    from retrieval.search import strong_terms
+
+    catalog = Catalog(tmp_path / "catalog.sqlite")
+    fire = Article(text="В Кемерово при пожаре в торговом центре погибли 60 человек.", source="f")
+    flood = Article(text="В Москве из-за ливня затопило метро, погибли 60 человек.", source="flood")
+    batch = [(a, chunk_article(a)) for a in (flood, fire)]
+    catalog.begin(batch)
+    catalog.finish([a.id for a, _ in batch], [])
+
+    question = "Сколько человек погибло в Кемерово?"
+    # Only Latin capitals were names: the search had nothing but the question's numbers.
+    assert strong_terms(question, every_script=True) == "Кемерово"
+    found = catalog.lexical_search(strong_terms(question, every_script=True), 5)
+    assert [catalog.ready_chunks([c])[c].source for c, _ in found] == ["f"]
+    # The answer's features count the names a Latin-script text can be checked for: Polish and
+    # Turkish capitals are Latin, a Cyrillic name is not.
+    assert strong_terms(question) == ""
+    assert strong_terms("Who met in Łódź and İstanbul?") == "Łódź İstanbul"
+
+
+def test_an_index_written_by_an_older_version_is_upgraded_once_on_open(tmp_path: Path) -> None:
+    from retrieval.catalog import LEXICAL_INDEX_VERSION, Catalog
+
+    path = tmp_path / "catalog.sqlite"
+    catalog = Catalog(path)
+    metro = Article(text="郑州地铁5号线一列列车被困，14名乘客不幸遇难。", source="metro")
+    other = Article(text="Le métro de Paris a transporté 14 passagers.", source="paris")
+    batch = [(a, chunk_article(a)) for a in (metro, other)]
+    catalog.begin(batch)
+    catalog.finish([a.id for a, _ in batch], [])
+    # As the previous version wrote it: the Chinese text unspaced, no version mark.
+    db = catalog._db
+    rows = db.execute("SELECT rowid FROM chunks WHERE article_id = ?", (metro.id,))
+    rowids = [r[0] for r in rows]
+    db.execute(f"DELETE FROM chunks_fts WHERE rowid IN ({','.join('?' * len(rowids))})", rowids)
+    db.executemany(
+        "INSERT INTO chunks_fts (rowid, body) VALUES (?, ?)", [(r, metro.text) for r in rowids]
+    )
+    db.execute("DELETE FROM meta WHERE key = 'lexical_index'")
+    db.commit()
+    assert {catalog.ready_chunks([c])[c].source for c, _ in catalog.lexical_search("14", 5)} == {
+        "paris"
+    }
+    catalog.close()
+
+    reopened = Catalog(path)
+    found = reopened.lexical_search("14", 5)
+    assert {reopened.ready_chunks([c])[c].source for c, _ in found} == {"metro", "paris"}
+    assert reopened.get_meta("lexical_index") == LEXICAL_INDEX_VERSION
+    # Each chunk is indexed once, not once per upgrade.
+    assert reopened._db.execute("SELECT count(*) FROM chunks_fts").fetchone()[0] == 2
+
+
 def test_a_rebuild_embeds_without_the_lock_so_the_old_store_still_answers_meanwhile(
     tmp_path: Path,
 ) -> None:
