@@ -14,6 +14,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from unittest.mock import patch
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -26,7 +27,9 @@ from bot.answering.features import question_features  # noqa: E402
 from bot.evaluation import _Silent, eval_collection, ingest_eval_store, load_eval_set  # noqa: E402
 from bot.service import NewsService  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from retrieval.search import search_hybrid  # noqa: E402
+from retrieval import search  # noqa: E402
+from retrieval.cross_check import CrossCheck  # noqa: E402
+from retrieval.search import cross_checked, search_hybrid  # noqa: E402
 
 
 def main() -> int:
@@ -51,9 +54,33 @@ def main() -> int:
             return 2
         store = service.store(collection)
         searched = [
-            (item.question, search_hybrid(item.question, [store], service.embeddings).hits)
+            (
+                item.question,
+                search_hybrid(item.question, [store], service.embeddings, cross_check=False).hits,
+            )
             for item in eval_set.questions
         ]
+        # The cross-check is part of search (its similarities are there before the answer
+        # step): timed on its own, the first time (a fresh model, every sentence new) and
+        # again (the sentences a running bot has already seen).
+        CrossCheck().similarities("warm up", ["load the model"])
+        checks: dict[str, list[float]] = {"first": [], "again": []}
+        checker = CrossCheck()
+        checked = []
+        for label in ("first", "again"):
+            with patch.object(search, "shared_cross_check", lambda: checker):
+                for question, hits in searched:
+                    started = time.perf_counter()
+                    done = cross_checked(hits, question)
+                    checks[label].append((time.perf_counter() - started) * 1000)
+                    if label == "first":
+                        checked.append((question, done))
+        searched = checked
+        for label, values in checks.items():
+            print(
+                f"cross-check in search ({label}): p50 {np.percentile(values, 50):.2f} ms, "
+                f"p95 {np.percentile(values, 95):.2f} ms"
+            )
         times: dict[str, list[float]] = {"before": [], "added": [], "answer": []}
         for _ in range(args.repeat):
             for question, hits in searched:

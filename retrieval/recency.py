@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 
-from retrieval.search import Hit, SentenceScore
+from retrieval.search import Hit
 
 # Sentence similarities of one answer sit within a few hundredths of each other (BENCHMARKS.md):
 # 0.03 reorders near-equals, not a clearly better passage.
@@ -73,6 +73,13 @@ def _penalised(hit: Hit, penalty: float) -> Hit:
     return replace(
         hit,
         chunk_similarity=hit.chunk_similarity - penalty,
-        sentences=[SentenceScore(s.start, s.end, s.similarity - penalty) for s in hit.sentences],
+        sentences=[
+            replace(
+                s,
+                similarity=s.similarity - penalty,
+                cross=None if s.cross is None else s.cross - penalty,
+            )
+            for s in hit.sentences
+        ],
         score=hit.score - 2 * penalty,
     )

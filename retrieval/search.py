@@ -13,6 +13,7 @@ from typing import Literal
 import numpy as np
 
 from retrieval.catalog import ChunkRecord, SearchFilters
+from retrieval.cross_check import shared_cross_check
 from retrieval.embedding_cache import CachedEmbeddings, text_key
 from retrieval.language_means import merge_means
 from retrieval.scripts import char_class, space_unspaced
@@ -50,6 +51,9 @@ class SentenceScore:
     start: int
     end: int
     similarity: float
+    # The cross-check model's similarity (`retrieval.cross_check`), for the returned hits;
+    # None when it was not run.
+    cross: float | None = None
 
 
 @dataclass
@@ -144,10 +148,12 @@ def rescore_sentences(
     for hit in hits:
         scores = own[hit.chunk.chunk_id]
         sentences = [
-            SentenceScore(s.start, s.end, (1 - weight) * s.similarity + weight * o.similarity)
+            replace(s, similarity=(1 - weight) * s.similarity + weight * o.similarity)
             for s, o in zip(hit.sentences, scores, strict=True)
         ]
         blended.append(replace(hit, sentences=sentences))
+    if any(s.cross is not None for h in hits for s in h.sentences):
+        blended = cross_checked(blended, text, weight)
     return blended
 
 
@@ -178,6 +184,7 @@ def search_hybrid(
     fusion: Literal["bonus", "rrf"] = "bonus",
     rerank_depth: int = 0,
     center_languages: bool = True,
+    cross_check: bool = True,
 ) -> SearchResult:
     """The k best chunks for `query` over `stores`, each with its sentences scored.
 
@@ -190,6 +197,9 @@ def search_hybrid(
     the question's similarity to its language's mean vector (`language_means`), and every
     language brings its own dense candidates, so that an English question is not drawn to
     English text for its language alone. Similarities (the evidence) are left as they are.
+
+    `cross_check`: the returned hits' sentences also get the cross-check model's similarity
+    (`retrieval.cross_check`), one of the answer's ranking features.
     """
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -281,4 +291,28 @@ def search_hybrid(
         _fuse_by_rank(all_hits)
     ranked = sorted(all_hits, key=lambda h: h.score, reverse=True)[:k]
     timings["rerank"] = (time.perf_counter() - started) * 1000
+    if cross_check:
+        started = time.perf_counter()
+        ranked = cross_checked(ranked, query)
+        timings["cross_check"] = (time.perf_counter() - started) * 1000
     return SearchResult(query=query, hits=ranked, timings_ms=timings)
+
+
+def cross_checked(hits: Sequence[Hit], query: str, weight: float = 1.0) -> list[Hit]:
+    """The hits with each sentence's cross-check similarity to `query`; with `weight` < 1,
+    blended into the similarity they already hold ((1 - weight) * old + weight * new), as
+    `rescore_sentences` blends a follow-up's own words."""
+    checker = shared_cross_check()
+    if checker is None or not hits:
+        return list(hits)
+    texts = [h.chunk.article_text[s.start : s.end] for h in hits for s in h.sentences]
+    scores = iter(checker.similarities(query, texts))
+    checked = []
+    for hit in hits:
+        sentences = []
+        for s in hit.sentences:
+            new = next(scores)
+            old = s.cross if s.cross is not None else new
+            sentences.append(replace(s, cross=(1 - weight) * old + weight * new))
+        checked.append(replace(hit, sentences=sentences))
+    return checked

@@ -189,6 +189,17 @@ def test_a_sum_of_money_is_a_number_with_its_currency() -> None:
     assert "money" not in offered_types("Cent soldats sont arrivés.", "fr")
 
 
+def test_a_time_of_day_answers_when() -> None:
+    # "When did the crane lift its first container?" was answered by the sentence before, whose
+    # "Sunday morning" was the only date the ranker saw.
+    assert "date" in offered_types("It lifted its first container at 14:20, the port said.", "en")
+    assert "date" in offered_types("Le train est parti à 14h20.", "fr")
+    assert "date" in offered_types("The shop opens at 3 pm.", "en")
+    assert "date" in offered_types("Wir treffen uns um 10:30 Uhr.", "de")
+    assert "date" not in offered_types("The score was 3:1 at half time.", "en")
+    assert "date" not in offered_types("He is 1.80 m tall.", "en")
+
+
 def test_sentences_in_italian_portuguese_and_dutch_offer_numbers_and_dates() -> None:
     assert "date" in offered_types("L'accordo è stato firmato a giugno.", "it")
     assert "date" in offered_types("De oorlog begon in februari.", "nl")

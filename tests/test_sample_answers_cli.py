@@ -104,10 +104,9 @@ def test_chat_follow_up_answers_the_new_question(data_dir: Path) -> None:
     assert "Answer" in answer_text and "Formés à l’artillerie" in answer_text
 
 
-@NOT_YET
 def test_the_chat_s_opening_question_is_answered_with_the_number(data_dir: Path) -> None:
-    # Refused since the decision stopped reading a margin over other articles that a store of
-    # one article does not have (probability 0.27 against the 0.28 level, BENCHMARKS.md).
+    # Refused from the eighth to the fifteenth session (probability 0.27 against the 0.28
+    # level); answered since the second model's opinion is a feature (BENCHMARKS.md).
     payload = ask(data_dir, "How many North Korean troops are in Kursk?")
     assert not payload["abstained"]
     assert "8000" in first_key(payload)

@@ -31,6 +31,29 @@ def asks(sentence: str) -> bool:
     return bool(_ASKS.search(sentence.strip()))
 
 
+# A heading is a short line of its own that ends without a sentence's final mark ("Jusqu'à 8000
+# soldats nord-coréens déployés", "Harbour crane arrives"): it names what the paragraph below
+# says in full, with its source and its place. Latin, Devanagari, Arabic and CJK full stops.
+# A line that opens with a dash is no heading: it says who said the quote above it ("– Choe Son
+# Hui, ministre nord-coréenne des Affaires étrangères"), often the only place a name is given.
+HEADING_CHARS = 150
+_ENDS_A_SENTENCE = re.compile(r"[.!?…:;।۔。！？]\W*$")
+_ATTRIBUTION = re.compile(r"^[-–—―]")
+
+
+def is_heading(text: str, start: int, end: int) -> bool:
+    """True when text[start:end] is a heading: alone on its line, short, no final mark."""
+    if end - start > HEADING_CHARS:
+        return False
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end == -1 else line_end
+    if text[line_start:start].strip() or text[end:line_end].strip():
+        return False
+    line = text[start:end].strip()
+    return not _ENDS_A_SENTENCE.search(line) and not _ATTRIBUTION.match(line)
+
+
 RANKER_FEATURES = (
     "sentence_sim_gap",  # sentence similarity minus the best candidate's
     "chunk_sim_gap",  # chunk similarity minus the best chunk's
@@ -41,6 +64,7 @@ RANKER_FEATURES = (
     "top_chunk",  # the sentence is in the best-ranked chunk
     "best_in_chunk",  # the sentence is its chunk's most similar one
     "length",  # log of the sentence's characters: long sentences hold more facts
+    "cross_sim_gap",  # the cross-check model's similarity minus the best candidate's
 )
 DECISION_FEATURES = (
     "evidence",  # mean of chunk and sentence similarity of the chosen sentence
@@ -60,6 +84,7 @@ DECISION_FEATURES = (
     "same_language",  # the question is in the chosen sentence's language
     "same_language_evidence",  # evidence when the languages match, else 0: its own slope
     "same_language_top_evidence",
+    "cross_sim",  # the cross-check model's similarity of the chosen sentence
 )
 
 
@@ -151,6 +176,9 @@ def question_features(
     best_lexical = max((h.lexical_score or 0.0 for h in top), default=0.0) or 1.0
     best_chunk = max((h.chunk_similarity for h in top), default=0.0)
     best_sentence = max((s.similarity for h in top for s in h.sentences), default=0.0)
+    # Without the cross-check model every sentence reads 0: the gap is 0 for all, and the
+    # ranking is the rest of the features' (a constant moves every score alike).
+    best_cross = max((s.cross or 0.0 for h in top for s in h.sentences), default=0.0)
     top_by_chunk = max(top, key=lambda h: h.chunk_similarity, default=None)
     # A multilingual embedder scores a question higher against any text in its own language:
     # the same evidence means less when question and sentence share a language.
@@ -158,6 +186,7 @@ def question_features(
     languages = set(ANSWER_LANGUAGES) | {h.chunk.lang for h in top}
     asked_in = (asked or asker_language(question)).among(languages)
     candidates: list[CandidateFeatures] = []
+    headings: list[CandidateFeatures] = []
     for rank, hit in enumerate(top):
         text = hit.chunk.article_text
         chunk_coverage = readings.chunk_coverage(hit)
@@ -167,7 +196,9 @@ def question_features(
             if asks(quote):
                 continue
             offers = readings.offers(quote, hit.chunk.lang)
-            candidates.append(
+            # A heading answers only when no sentence of the top chunks could.
+            found = headings if is_heading(text, sentence.start, sentence.end) else candidates
+            found.append(
                 CandidateFeatures(
                     hit,
                     sentence,
@@ -176,6 +207,8 @@ def question_features(
                         "sentence_sim": sentence.similarity,
                         "chunk_sim": hit.chunk_similarity,
                         "sentence_sim_gap": sentence.similarity - best_sentence,
+                        "cross_sim": sentence.cross or 0.0,
+                        "cross_sim_gap": (sentence.cross or 0.0) - best_cross,
                         "chunk_sim_gap": hit.chunk_similarity - best_chunk,
                         "type_match": float(expected in offers),
                         "type_missing": float(expected != "other" and expected not in offers),
@@ -192,6 +225,7 @@ def question_features(
                     },
                 )
             )
+    candidates = candidates or headings
     values = {
         "top_evidence": top[0].evidence if top else 0.0,
         "type_unknown": float(expected == "other"),

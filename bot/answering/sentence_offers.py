@@ -42,6 +42,12 @@ _CALENDAR_NEAR_NUMBER = re.compile(
 _YEAR = re.compile(r"(?<![\d.,])(1[0-9]{3}|20[0-9]{2})(?!\d|[.,]\d)")
 _ORDINAL_DAY = re.compile(r"\b\d{1,2}(st|nd|rd|th|er|e|\.)(?=\s)")
 _NUMERIC_DATE = re.compile(r"\b\d{1,2}[/.]\d{1,2}[/.]\d{2,4}\b")
+# A time of day answers "when" and "what time": "at 14:20", "à 14h20", "3 pm", "10:30 a.m.".
+_CLOCK_TIME = re.compile(
+    r"(?<![\d:])([01]?\d|2[0-3]) ?[:h] ?[0-5]\d(?![\d:])|"
+    r"\b(1[0-2]|0?[1-9])(:[0-5]\d)? ?[ap]\.? ?m\b\.?",
+    re.IGNORECASE,
+)
 # A day of the month in Chinese, Japanese and Korean ("20日", "20일"); "日本" is Japan.
 _CJK_DAY = re.compile(r"(?<!\d)(3[01]|[12]\d|0?[1-9]) ?[日일](?!本)")
 # Chinese, Japanese and Korean write numbers against their words ("来自25个国家的600家企业"):
@@ -170,6 +176,7 @@ def offered_types(
         years
         or dated
         or _NUMERIC_DATE.search(text)
+        or _CLOCK_TIME.search(text)
         or any(w in _CALENDAR_WORDS for w in folded_words)
         or _CALENDAR_NEAR_NUMBER.search(fold(text))
         or (_ORDINAL_DAY.search(text) and "quantity" in offers)
