@@ -678,6 +678,7 @@ class NewsbotPipeline:
                 fusion=self.service.settings.search_fusion,
                 rerank_depth=self.service.settings.rerank_depth,
                 center_languages=self.service.settings.center_languages,
+                cross_check=False,  # only the order of the chunks is read here
             )
             ranked = [hit.chunk.source for hit in ranking.hits]
         texts: dict[str, str | None] = {}

@@ -32,6 +32,7 @@ from bot.settings import Settings
 from retrieval.articles import Article
 from retrieval.catalog import AlsoIn, SearchFilters
 from retrieval.catalog_restore import RestoreReport, restore_catalog
+from retrieval.cross_check import shared_cross_check
 from retrieval.embedders import make_embeddings
 from retrieval.embedding_cache import CachedEmbeddings, EmbeddingCache
 from retrieval.ingest import IngestItem, ingest_articles
@@ -529,8 +530,12 @@ class NewsService:
         return len(store.forget(source)) + store.forget_copy(source)
 
     def warm_up(self) -> None:
-        """Load the embedding model now, so that the first question does not wait for it."""
+        """Load the embedding model and the cross-check model now, so that the first question
+        does not wait for them."""
         self.embeddings.embed_queries(["warm up"])
+        checker = shared_cross_check()
+        if checker is not None:
+            checker.similarities("warm up", ["warm up"])
 
     def rebuild(self, *, collection: str | None = None) -> int:
         """Re-embed every stored article with the configured model; returns the article count."""
