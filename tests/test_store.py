@@ -11,6 +11,7 @@ import pytest
 
 from bot.service import NewsService
 from retrieval.articles import Article
+from retrieval.catalog import Catalog
 from retrieval.chunking import chunk_article
 from retrieval.embedding_cache import RECENT_QUERIES, CachedEmbeddings, EmbeddingCache
 from retrieval.store import CollectionStore, PlannedArticle
@@ -193,56 +194,55 @@ def test_lexical_search_returns_only_ready_chunks_even_when_others_rank_best(
     assert [c for c, _ in found] == [c for c, _ in filtered]
 
 
+def _catalog_of(path: Path, *articles: Article) -> Catalog:
+    """A catalog holding `articles`, each made searchable."""
+    from retrieval.catalog import Catalog
+
+    catalog = Catalog(path)
+    batch = [(a, chunk_article(a)) for a in articles]
+    catalog.begin(batch)
+    catalog.finish([a.id for a, _ in batch], [])
+    return catalog
+
+
+def _found(catalog: Catalog, query: str) -> list[str]:
+    """The sources of the chunks the lexical search finds for `query`, best first."""
+    return [catalog.ready_chunks([c])[c].source for c, _ in catalog.lexical_search(query, 5)]
+
+
 def test_a_hindi_word_finds_the_article_that_holds_it(tmp_path: Path) -> None:
-    from retrieval.catalog import Catalog, lexical_terms
+    from retrieval.catalog import lexical_terms
 
     # Vowel signs are not \\w: the query was cut into single letters and dropped, so a Hindi
     # question found nothing by its words.
     assert lexical_terms("कुर्स्क में कितने सैनिक भेजे गए?")[-3:] == ["सैनिक", "भेजे", "गए"]
-    catalog = Catalog(tmp_path / "catalog.sqlite")
     soldiers = Article(text="उत्तर कोरिया ने कुर्स्क में 8000 सैनिक भेजे।", source="soldiers")
     law = Article(text="संसद ने नया कानून पारित किया। सरकार ने बजट पेश किया।", source="law")
-    batch = [(a, chunk_article(a)) for a in (law, soldiers)]
-    catalog.begin(batch)
-    catalog.finish([a.id for a, _ in batch], [])
+    catalog = _catalog_of(tmp_path / "catalog.sqlite", law, soldiers)
+    assert _found(catalog, "कितने सैनिक भेजे गए?") == ["soldiers"]
 
-    found = catalog.lexical_search("कितने सैनिक भेजे गए?", 5)
-    assert [catalog.ready_chunks([c])[c].source for c, _ in found] == ["soldiers"]
+
+METRO = Article(text="郑州地铁5号线一列列车被困，14名乘客不幸遇难。", source="metro")
 
 
 def test_a_number_glued_to_chinese_characters_is_found(tmp_path: Path) -> None:
-    from retrieval.catalog import Catalog
-
-    catalog = Catalog(tmp_path / "catalog.sqlite")
-    metro = Article(text="郑州地铁5号线一列列车被困，14名乘客不幸遇难。", source="metro")
     rain = Article(text="河南省郑州市遭遇极端强降雨，一小时降雨量达到201.9毫米。", source="rain")
-    batch = [(a, chunk_article(a)) for a in (rain, metro)]
-    catalog.begin(batch)
-    catalog.finish([a.id for a, _ in batch], [])
-
+    catalog = _catalog_of(tmp_path / "catalog.sqlite", rain, METRO)
     # The tokenizer read each run between punctuation as one word: no number was a term.
-    found = catalog.lexical_search("14", 5)
-    assert [catalog.ready_chunks([c])[c].source for c, _ in found] == ["metro"]
-    found = catalog.lexical_search("201.9", 5)
-    assert [catalog.ready_chunks([c])[c].source for c, _ in found] == ["rain"]
+    assert _found(catalog, "14") == ["metro"]
+    assert _found(catalog, "201.9") == ["rain"]
 
 
 def test_a_name_in_cyrillic_finds_the_russian_article_that_holds_it(tmp_path: Path) -> None:
-    from retrieval.catalog import Catalog
     from retrieval.search import strong_terms
 
-    catalog = Catalog(tmp_path / "catalog.sqlite")
     fire = Article(text="В Кемерово при пожаре в торговом центре погибли 60 человек.", source="f")
     flood = Article(text="В Москве из-за ливня затопило метро, погибли 60 человек.", source="flood")
-    batch = [(a, chunk_article(a)) for a in (flood, fire)]
-    catalog.begin(batch)
-    catalog.finish([a.id for a, _ in batch], [])
-
+    catalog = _catalog_of(tmp_path / "catalog.sqlite", flood, fire)
     question = "Сколько человек погибло в Кемерово?"
     # Only Latin capitals were names: the search had nothing but the question's numbers.
     assert strong_terms(question, every_script=True) == "Кемерово"
-    found = catalog.lexical_search(strong_terms(question, every_script=True), 5)
-    assert [catalog.ready_chunks([c])[c].source for c, _ in found] == ["f"]
+    assert _found(catalog, strong_terms(question, every_script=True)) == ["f"]
     # The answer's features count the names a Latin-script text can be checked for: Polish and
     # Turkish capitals are Latin, a Cyrillic name is not.
     assert strong_terms(question) == ""
@@ -253,30 +253,23 @@ def test_an_index_written_by_an_older_version_is_upgraded_once_on_open(tmp_path:
     from retrieval.catalog import LEXICAL_INDEX_VERSION, Catalog
 
     path = tmp_path / "catalog.sqlite"
-    catalog = Catalog(path)
-    metro = Article(text="郑州地铁5号线一列列车被困，14名乘客不幸遇难。", source="metro")
     other = Article(text="Le métro de Paris a transporté 14 passagers.", source="paris")
-    batch = [(a, chunk_article(a)) for a in (metro, other)]
-    catalog.begin(batch)
-    catalog.finish([a.id for a, _ in batch], [])
+    catalog = _catalog_of(path, METRO, other)
     # As the previous version wrote it: the Chinese text unspaced, no version mark.
     db = catalog._db
-    rows = db.execute("SELECT rowid FROM chunks WHERE article_id = ?", (metro.id,))
+    rows = db.execute("SELECT rowid FROM chunks WHERE article_id = ?", (METRO.id,))
     rowids = [r[0] for r in rows]
     db.execute(f"DELETE FROM chunks_fts WHERE rowid IN ({','.join('?' * len(rowids))})", rowids)
     db.executemany(
-        "INSERT INTO chunks_fts (rowid, body) VALUES (?, ?)", [(r, metro.text) for r in rowids]
+        "INSERT INTO chunks_fts (rowid, body) VALUES (?, ?)", [(r, METRO.text) for r in rowids]
     )
     db.execute("DELETE FROM meta WHERE key = 'lexical_index'")
     db.commit()
-    assert {catalog.ready_chunks([c])[c].source for c, _ in catalog.lexical_search("14", 5)} == {
-        "paris"
-    }
+    assert _found(catalog, "14") == ["paris"]
     catalog.close()
 
     reopened = Catalog(path)
-    found = reopened.lexical_search("14", 5)
-    assert {reopened.ready_chunks([c])[c].source for c, _ in found} == {"metro", "paris"}
+    assert set(_found(reopened, "14")) == {"metro", "paris"}
     assert reopened.get_meta("lexical_index") == LEXICAL_INDEX_VERSION
     # Each chunk is indexed once, not once per upgrade.
     assert reopened._db.execute("SELECT count(*) FROM chunks_fts").fetchone()[0] == 2
