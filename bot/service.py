@@ -535,7 +535,7 @@ class NewsService:
         self.embeddings.embed_queries(["warm up"])
         checker = shared_cross_check()
         if checker is not None:
-            checker.similarities("warm up", ["warm up"])
+            checker.load()
 
     def rebuild(self, *, collection: str | None = None) -> int:
         """Re-embed every stored article with the configured model; returns the article count."""

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from retrieval.articles import Article, Chunk
 from retrieval.near_duplicates import Signature
-from retrieval.scripts import UNSPACED, space_unspaced, words_with_marks
+from retrieval.scripts import holds_unspaced, space_unspaced, words_with_marks
 from retrieval.sqlite_files import connect_sqlite
 
 SCHEMA = """
@@ -198,7 +198,6 @@ _STOPWORDS = frozenset(
 # unicode61 tokenizer reads a run of them as one token ("郑州地铁5号线一列列车被困"), so no
 # number or Latin name glued to them ("5号线", "14名乘客") could be found.
 LEXICAL_INDEX_VERSION = "2"
-_UNSPACED_TEXT = re.compile(f"[{UNSPACED}]")
 
 
 def normalize_for_index(text: str) -> str:
@@ -326,7 +325,7 @@ class Catalog:
                 "SELECT article_id, text FROM articles WHERE state = 'ready'"
             )
             for article_id, text in articles:
-                if _UNSPACED_TEXT.search(text):
+                if holds_unspaced(text):
                     self._index_chunks(db, article_id, text)
             db.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('lexical_index', ?)",

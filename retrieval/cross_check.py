@@ -45,6 +45,11 @@ class CrossCheck:
             self._model = USE(threads=self.threads)
         return self._model
 
+    def load(self) -> None:
+        """Load the model now (a bot's start-up), not at the first question."""
+        with self._lock:
+            self._encoder()
+
     def similarities(self, query: str, texts: Sequence[str]) -> list[float]:
         """Cosine similarity of `query` to each text; sentences already seen are not
         embedded again."""

@@ -24,6 +24,11 @@ CASELESS = (
 _UNSPACED_CHAR = re.compile(f"([{UNSPACED}])")
 
 
+def holds_unspaced(text: str) -> bool:
+    """Whether `text` holds a Chinese or Japanese character."""
+    return _UNSPACED_CHAR.search(text) is not None
+
+
 def space_unspaced(text: str) -> str:
     """`text` with every Chinese or Japanese character spaced as a word of its own, so that
     "380" is a word in "造成郑州市380人死亡" as it is in "380 people died"."""

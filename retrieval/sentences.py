@@ -166,6 +166,28 @@ def _trim(text: str, start: int, end: int) -> Span | None:
     return (start, end) if end > start else None
 
 
+# A heading is a short line of its own that ends without a sentence's final mark ("Jusqu'à 8000
+# soldats nord-coréens déployés", "Harbour crane arrives"): it names what the paragraph below
+# says in full. A line that opens with a dash is no heading: it says who said the quote above
+# it ("– Choe Son Hui, ministre nord-coréenne des Affaires étrangères").
+HEADING_CHARS = 150
+_ENDS_A_LINE = re.compile(rf"[{_ENDS}。！？:;]\W*$")
+_ATTRIBUTION = re.compile(r"^[-–—―]")
+
+
+def is_heading(text: str, start: int, end: int) -> bool:
+    """True when text[start:end] is a heading: alone on its line, short, no final mark."""
+    if end - start > HEADING_CHARS:
+        return False
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end == -1 else line_end
+    if text[line_start:start].strip() or text[end:line_end].strip():
+        return False
+    line = text[start:end].strip()
+    return not _ENDS_A_LINE.search(line) and not _ATTRIBUTION.match(line)
+
+
 def paragraph_spans(text: str, start: int = 0, end: int | None = None) -> list[Span]:
     """Non-empty lines (paragraphs, headings) between start and end."""
     end = len(text) if end is None else end

@@ -188,7 +188,7 @@ def _hit_in(lang: str, text: str) -> Hit:
 
 
 def test_a_heading_answers_only_when_no_sentence_could() -> None:
-    from bot.answering.features import is_heading
+    from retrieval.sentences import is_heading
 
     text = (
         "Jusqu'à 8000 soldats déployés\n"

@@ -17,6 +17,7 @@ from bot.answering.question_types import AnswerType, expected_answer_type
 from bot.answering.sentence_offers import offered_types, question_terms, terms_held
 from retrieval.language import UNDETERMINED
 from retrieval.search import Hit, SentenceScore
+from retrieval.sentences import is_heading
 
 # Sentences of this many best chunks compete to answer (as before the decision model).
 TOP_CHUNKS = 3
@@ -29,29 +30,6 @@ _ASKS = re.compile(r"[?\u037e\u061f\uff1f]\W*$|^\W*¿")
 def asks(sentence: str) -> bool:
     """True for a sentence that is a question."""
     return bool(_ASKS.search(sentence.strip()))
-
-
-# A heading is a short line of its own that ends without a sentence's final mark ("Jusqu'à 8000
-# soldats nord-coréens déployés", "Harbour crane arrives"): it names what the paragraph below
-# says in full, with its source and its place. Latin, Devanagari, Arabic and CJK full stops.
-# A line that opens with a dash is no heading: it says who said the quote above it ("– Choe Son
-# Hui, ministre nord-coréenne des Affaires étrangères"), often the only place a name is given.
-HEADING_CHARS = 150
-_ENDS_A_SENTENCE = re.compile(r"[.!?…:;।۔。！？]\W*$")
-_ATTRIBUTION = re.compile(r"^[-–—―]")
-
-
-def is_heading(text: str, start: int, end: int) -> bool:
-    """True when text[start:end] is a heading: alone on its line, short, no final mark."""
-    if end - start > HEADING_CHARS:
-        return False
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", end)
-    line_end = len(text) if line_end == -1 else line_end
-    if text[line_start:start].strip() or text[end:line_end].strip():
-        return False
-    line = text[start:end].strip()
-    return not _ENDS_A_SENTENCE.search(line) and not _ATTRIBUTION.match(line)
 
 
 RANKER_FEATURES = (
